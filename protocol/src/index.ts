@@ -1,0 +1,1 @@
+export type { Quality, Reading } from './reading.js';
