@@ -1,1 +1,55 @@
+/**
+ * @ioc/protocol: the v1 wire contract between gateways (edge) and the cloud. Imports nothing of ours.
+ * See docs/protocol.md for the contract in prose.
+ */
 export type { Quality, Reading } from './reading.js';
+export {
+  ErrorCode,
+  IocError,
+  isErrorCode,
+  throwProtocolError,
+  unwrap,
+  type ProtocolError,
+  type Result,
+} from './errors.js';
+export {
+  ID_PATTERN,
+  QOS,
+  RETAIN,
+  TOPIC_PREFIX,
+  filters,
+  isValidId,
+  parseTopic,
+  topics,
+  type ParsedTopic,
+  type TopicKind,
+} from './topics.js';
+export {
+  getMetric,
+  isMetricName,
+  isPlausible,
+  metricNames,
+  metrics,
+  type MetricDef,
+  type MetricName,
+} from './metrics.js';
+export {
+  ConfigAckSchema,
+  END_TS_MS,
+  MAX_PAYLOAD_BYTES,
+  MAX_READINGS,
+  MIN_TS_MS,
+  ReadingSchema,
+  StateMessageSchema,
+  TelemetryBatchSchema,
+  type AgentInfo,
+  type ConfigAck,
+  type InputState,
+  type OutboxState,
+  type ReadingInput,
+  type StateMessage,
+  type TelemetryBatch,
+  type TelemetryBatchInput,
+} from './payloads.js';
+export { decodeTelemetry, encodeTelemetry, validateReading } from './telemetry.js';
+export { decodeConfigAck, decodeState, encodeConfigAck, encodeState } from './state.js';
