@@ -1,0 +1,9 @@
+export type { StoredReading, StorePing, TelemetryPoint, TelemetryQuery, TelemetryStore } from './telemetry-store.js';
+export { isStoreError, StoreErrorCode, type RejectedReading, type StoreError } from './errors.js';
+export {
+  createInfluxStore,
+  DEFAULT_DATABASE,
+  DEFAULT_RETENTION_POLICY,
+  type InfluxStoreOptions,
+  type RetentionPolicyOptions,
+} from './influx/influx-store.js';
