@@ -1,0 +1,106 @@
+import { mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { openPtyPair, type PtyPair } from '@ioc/simulators';
+import { parseAgentConfig, startAgent, type RunningAgent } from '@ioc/edge';
+import { startStack, type Stack } from './stack.js';
+import { edgeConfigFor } from './provision.js';
+
+/**
+ * The walking skeleton, end to end on real parts: known PMS5003 frame bytes written into a socat pty →
+ * the edge agent's driver (serialport) → QoS 1 to Aedes with the gateway's own credentials → ingest →
+ * a real influxd → GET /api/v1/telemetry returns the exact value at the exact time of measurement.
+ */
+
+// Captured from a real PMS5003 (shared/domain/vectors.json): atmospheric pm1 0, pm2.5 8, pm10 8 µg/m³.
+const FRAME = Buffer.from('424d001c00000008000800000008000800d20046002d001e00000000970002c5', 'hex');
+const MEASURED_AT = Date.UTC(2025, 10, 25, 10, 0, 0); // 1764064800000, the agent's (fixed) clock
+
+let home: string;
+let stack: Stack;
+let pty: PtyPair;
+let agent: RunningAgent;
+
+beforeAll(async () => {
+  home = mkdtempSync(path.join(tmpdir(), 'ioc-journey-'));
+  const log = pino({ level: 'silent' });
+  stack = await startStack({ home, log, mqttPort: 0, httpPort: 0, influxPort: 0 });
+  stack.registry.ensureSite('ha-nam', 'test');
+  const { secret } = await stack.registry.createGateway('ha-nam', 'gw-01', 'test');
+  pty = await openPtyPair(home);
+  const config = parseAgentConfig({
+    ...edgeConfigFor('ha-nam', 'gw-01', stack.broker.url, secret),
+    uplink: { maxBatchReadings: 500, lingerMs: 50 },
+    inputs: [{ driver: 'pms5003', id: 'pms-1', port: pty.hostPath, sensor: 'pm-01' }],
+  });
+  agent = await startAgent(config, log, { now: () => MEASURED_AT });
+});
+
+afterAll(async () => {
+  await agent?.stop(2000);
+  await pty?.close();
+  await stack?.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+async function get(url: string, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('a reading travels from the serial port to the API', () => {
+  it('arrives with its exact value and time of measurement', async () => {
+    const fd = openSync(pty.devicePath, 'w');
+    writeSync(fd, FRAME);
+    closeSync(fd);
+
+    const query = `${stack.cloud.url}/api/v1/telemetry?site=ha-nam&sensor=pm-01&from=${MEASURED_AT}&to=${MEASURED_AT + 1}`;
+    let points: { metric: string; value: number; ts: number; time: string; quality: string; gateway: string }[] = [];
+    for (let i = 0; i < 100 && points.length < 9; i++) {
+      const res = await get(query, stack.adminToken);
+      expect(res.status).toBe(200);
+      points = res.body.points as typeof points;
+      if (points.length < 9) await new Promise((r) => setTimeout(r, 100));
+    }
+    const byMetric = Object.fromEntries(points.map((p) => [p.metric, p]));
+    expect(byMetric.pm25).toEqual({
+      ts: MEASURED_AT,
+      time: '2025-11-25T10:00:00.000Z',
+      site: 'ha-nam',
+      gateway: 'gw-01',
+      sensor: 'pm-01',
+      metric: 'pm25',
+      value: 8,
+      quality: 'good',
+    });
+    expect(byMetric.pm1?.value).toBe(0);
+    expect(byMetric.pm10?.value).toBe(8);
+    expect(byMetric.pc_0_3?.value).toBe(210);
+    expect(byMetric.pc_2_5?.value).toBe(30);
+    expect(points).toHaveLength(9); // pm1, pm25, pm10 and six particle counts
+  });
+
+  it('refuses the query without a valid bearer token', async () => {
+    const url = `${stack.cloud.url}/api/v1/telemetry?sensor=pm-01`;
+    expect((await get(url)).status).toBe(401);
+    expect((await get(url, 'ioc_not-a-token')).body).toMatchObject({ code: 'IOC_ERR_UNAUTHORIZED' });
+  });
+
+  it('reports every component up on /health', async () => {
+    const res = await get(`${stack.cloud.url}/api/v1/health`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      components: { influxdb: { status: 'up' }, mqtt: { status: 'up' }, registry: { status: 'up' } },
+    });
+  });
+
+  it('shows the gateway online with its agent version', async () => {
+    const res = await get(`${stack.cloud.url}/api/v1/gateways`, stack.adminToken);
+    expect(res.body.gateways).toEqual([
+      expect.objectContaining({ site: 'ha-nam', gateway: 'gw-01', online: true, revoked: false, agentVersion: '0.1.0' }),
+    ]);
+  });
+});

@@ -1,0 +1,13 @@
+import type { DriverFactory } from '../driver.js';
+import { pms5003 } from './pms5003/index.js';
+
+export { CONFIG_ERROR, configError, type ConfigError } from './config-fields.js';
+export type { Pms5003Config } from './pms5003/index.js';
+
+/**
+ * Every input driver the agent knows, by the value of a config's `driver` field. Explicit on purpose: adding a
+ * driver is a line here, not an import with side effects.
+ */
+export const drivers = { pms5003 } satisfies Record<string, DriverFactory<unknown>>;
+
+export type DriverName = keyof typeof drivers;

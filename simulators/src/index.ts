@@ -1,0 +1,3 @@
+export { openPtyPair, PTY_ERRORS, type PtyPair, type PtyPairOptions } from './serial/pty-pair.js';
+export { openTtyPort, type TtyPort } from './serial/tty-port.js';
+export * from './devices/pms5003/index.js';
