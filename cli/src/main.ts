@@ -23,7 +23,11 @@ const usage = (): string =>
   ].join('\n');
 
 /** Runs the CLI; resolves to the process exit code. */
-export async function main(argv: string[], out: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = (s) => void process.stdout.write(s),
+  err: (s: string) => void = (s) => void process.stderr.write(s),
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     out(usage());
@@ -35,21 +39,21 @@ export async function main(argv: string[], out: (s: string) => void = (s) => voi
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`ioc: unknown command "${name}"\n\n${usage()}`);
+    err(`ioc: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
   try {
     return await command.run(rest, out);
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
     if (e.code === 'IOC_ERR_USAGE') {
-      process.stderr.write(`ioc ${name}: ${e.message}\n\n${command.help}`);
+      err(`ioc ${name}: ${e.message}\n\n${command.help}`);
       return 2;
     }
     if (typeof e.code === 'string' && e.code.startsWith('IOC_ERR_')) {
-      process.stderr.write(`ioc ${name}: ${e.message} [${e.code}]\n`);
+      err(`ioc ${name}: ${e.message} [${e.code}]\n`);
       return 1;
     }
-    throw err;
+    throw error;
   }
 }

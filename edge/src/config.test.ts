@@ -37,6 +37,7 @@ describe('parseAgentConfig', () => {
     ['no inputs', (c) => ({ ...c, inputs: [] }), /^inputs: /],
     ['an unknown driver', (c) => ({ ...c, inputs: [{ driver: 'pms9000' }] }), /^inputs\[0\]\.driver: unknown driver "pms9000"/],
     ['an input without a port', (c) => ({ ...c, inputs: [{ driver: 'pms5003', id: 'p', sensor: 's' }] }), /inputs\[0\]\.port/],
+    ['a sensor id the wire contract refuses', (c) => ({ ...c, inputs: [{ ...c.inputs[0], sensor: 'PM 01' }] }), /^inputs\[0\]\.sensor: "PM 01" is not a valid id/],
     ['two inputs with one id', (c) => ({ ...c, inputs: [c.inputs[0], c.inputs[0]] }), /^inputs\[1\]\.id: duplicate/],
     ['null', () => null, /./],
     ['an array', () => [], /./],

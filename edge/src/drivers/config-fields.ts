@@ -1,4 +1,5 @@
 // Field readers shared by the drivers' parseConfig: each names the full path of what it rejects.
+import { isValidId } from '@ioc/protocol';
 
 export const CONFIG_ERROR = 'IOC_ERR_CONFIG';
 
@@ -35,6 +36,15 @@ export function requiredString(obj: ConfigObject, key: string): string {
   if (value === undefined) throw configError(`${obj.path}.${key}`, 'is required');
   if (typeof value !== 'string') throw configError(`${obj.path}.${key}`, 'must be a string');
   if (value.trim() === '') throw configError(`${obj.path}.${key}`, 'must not be empty');
+  return value;
+}
+
+/** A required id that the wire contract accepts (sensor ids, input ids): 1–64 of a-z 0-9 _ -. */
+export function requiredId(obj: ConfigObject, key: string): string {
+  const value = requiredString(obj, key);
+  if (!isValidId(value)) {
+    throw configError(`${obj.path}.${key}`, `${JSON.stringify(value)} is not a valid id: use 1–64 of a-z 0-9 _ -, starting with a letter or digit`);
+  }
   return value;
 }
 

@@ -4,6 +4,7 @@ import {
   optionalBoolean,
   optionalEnum,
   optionalInteger,
+  requiredId,
   requiredString,
 } from '../config-fields.js';
 
@@ -43,9 +44,9 @@ export function parsePms5003Config(raw: unknown, path: string): Pms5003Config {
   if (obj.raw.driver !== 'pms5003') throw configError(`${path}.driver`, "must be 'pms5003'");
   const config: Pms5003Config = {
     driver: 'pms5003',
-    id: requiredString(obj, 'id'),
+    id: requiredId(obj, 'id'),
     port: requiredString(obj, 'port'),
-    sensor: requiredString(obj, 'sensor'),
+    sensor: requiredId(obj, 'sensor'),
     mode: optionalEnum(obj, 'mode', ['active', 'passive'], PMS5003_DEFAULTS.mode),
     intervalMs: optionalInteger(obj, 'intervalMs', 200, 3_600_000, PMS5003_DEFAULTS.intervalMs),
     emitCounts: optionalBoolean(obj, 'emitCounts', PMS5003_DEFAULTS.emitCounts),
