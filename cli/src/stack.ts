@@ -6,6 +6,7 @@ import { homeFiles } from './home.js';
 
 export const VERSION = '0.1.0';
 const INGEST_ACCOUNT = 'svc-ingest';
+const CONFIG_ACCOUNT = 'svc-config';
 
 export interface StackOptions {
   home: string;
@@ -67,7 +68,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const registry = Registry.open(files.registry);
     cleanups.push(() => registry.close());
     const adminToken = ensureAdminToken(registry, files.adminToken);
+    // Service secrets are re-issued at every start and live only in this process.
     const ingestSecret = await registry.issueServiceSecret(INGEST_ACCOUNT, 'ingest', 'ioc up');
+    const configSecret = await registry.issueServiceSecret(CONFIG_ACCOUNT, 'ingest', 'ioc up');
 
     const broker = await startBroker({
       port: opts.mqttPort,
@@ -82,6 +85,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       registry,
       store,
       mqtt: { url: broker.url, username: INGEST_ACCOUNT, password: ingestSecret },
+      configMqtt: { username: CONFIG_ACCOUNT, password: configSecret },
       http: { port: opts.httpPort },
       log: log.child({ component: 'cloud' }),
       version: VERSION,

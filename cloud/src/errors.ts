@@ -5,6 +5,8 @@ export const CloudErrorCode = {
   NOT_FOUND: 'IOC_ERR_NOT_FOUND',
   UNAUTHORIZED: 'IOC_ERR_UNAUTHORIZED',
   BAD_REQUEST: 'IOC_ERR_BAD_REQUEST',
+  CONFLICT: 'IOC_ERR_CONFLICT',
+  FORBIDDEN: 'IOC_ERR_FORBIDDEN',
 } as const;
 export type CloudErrorCode = (typeof CloudErrorCode)[keyof typeof CloudErrorCode];
 
@@ -14,6 +16,8 @@ const STATUS: Record<CloudErrorCode, number> = {
   IOC_ERR_NOT_FOUND: 404,
   IOC_ERR_UNAUTHORIZED: 401,
   IOC_ERR_BAD_REQUEST: 400,
+  IOC_ERR_CONFLICT: 409,
+  IOC_ERR_FORBIDDEN: 403,
 };
 
 export class CloudError extends Error {

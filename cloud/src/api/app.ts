@@ -4,11 +4,16 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Registry } from '../registry/registry.js';
 import type { TelemetryStore } from '../store/telemetry-store.js';
 import type { Ingest } from '../ingest/ingest.js';
-import { requireBearer } from './auth.js';
+import rateLimit from '@fastify/rate-limit';
+import { createHash } from 'node:crypto';
+import { requireBearer, roleGuard } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes } from './health.js';
 import { telemetryRoutes } from './telemetry.js';
-import { gatewayRoutes } from './gateways.js';
+import { gatewayRoutes, type ConfigPublisher } from './gateways.js';
+import { siteRoutes } from './sites.js';
+import { equipmentRoutes } from './equipment.js';
+import { adminRoutes } from './admin.js';
 
 export interface ApiDeps {
   registry: Registry;
@@ -16,6 +21,17 @@ export interface ApiDeps {
   ingest: Pick<Ingest, 'stats' | 'status'>;
   log: FastifyBaseLogger;
   version: string;
+  /** The broker address handed to gateways with their credentials. */
+  mqttUrl: string;
+  configPublisher?: ConfigPublisher;
+  /** Requests per minute per bearer token (or per address without one). Default 1200. */
+  rateLimitPerMinute?: number;
+}
+
+/** Rate-limit key: the token's digest (never the token itself), else the client address. */
+function rateKey(req: { headers: { authorization?: string | undefined }; ip: string }): string {
+  const m = req.headers.authorization ? /^Bearer\s+(\S+)$/i.exec(req.headers.authorization) : null;
+  return m?.[1] ? `t:${createHash('sha256').update(m[1]).digest('hex').slice(0, 16)}` : `ip:${req.ip}`;
 }
 
 /** The HTTP API: one plugin per domain, dependencies passed as options. */
@@ -23,6 +39,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: 1024 * 1024,
+    // Unknown fields are refused, not silently dropped: a client sending `secret` must learn it is not used.
+    ajv: { customOptions: { removeAdditional: false } },
     // Per-request logs would drown the rest at IOC polling rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -34,7 +52,19 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  const auth = requireBearer((token) => deps.registry.verifyApiToken(token));
+  await app.register(rateLimit, {
+    max: deps.rateLimitPerMinute ?? 1200,
+    timeWindow: 60_000,
+    keyGenerator: rateKey,
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      code: 'IOC_ERR_RATE_LIMITED',
+      message: `rate limit of ${ctx.max} requests per minute exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+    }),
+  });
+  const verify = (token: string) => deps.registry.verifyApiToken(token);
+  const auth = requireBearer(verify);
+  const guard = roleGuard(verify);
 
   await app.register(healthRoutes, {
     version: deps.version,
@@ -49,9 +79,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(telemetryRoutes, { store: deps.store, auth });
   await app.register(gatewayRoutes, {
-    auth,
-    provisioned: () => deps.registry.listGateways(),
+    guard,
+    registry: deps.registry,
     status: () => deps.ingest.status.list(),
+    mqttUrl: deps.mqttUrl,
+    ...(deps.configPublisher ? { configPublisher: deps.configPublisher } : {}),
   });
+  await app.register(siteRoutes, { guard, registry: deps.registry });
+  await app.register(equipmentRoutes, { guard, registry: deps.registry });
+  await app.register(adminRoutes, { guard, registry: deps.registry });
   return app;
 }

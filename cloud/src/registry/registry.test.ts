@@ -94,8 +94,8 @@ describe('service accounts and API tokens', () => {
   });
 
   it('verifies an issued API token and nothing else', () => {
-    const token = registry.issueApiToken('officer', 'reader', 'test');
-    expect(registry.verifyApiToken(token)).toEqual({ name: 'officer', role: 'reader' });
+    const token = registry.issueApiToken('officer', 'viewer', 'test');
+    expect(registry.verifyApiToken(token)).toEqual({ name: 'officer', role: 'viewer' });
     expect(registry.verifyApiToken(`${token}x`)).toBeUndefined();
     expect(registry.verifyApiToken('')).toBeUndefined();
   });
