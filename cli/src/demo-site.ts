@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { openPtyPair, Pms5003Simulator } from '@ioc/simulators';
 import { parseAgentConfig, startAgent, type RunningAgent } from '@ioc/edge';
 import type { Registry } from '@ioc/cloud';
-import { edgeConfigFor } from './provision.js';
+import { edgeConfigFor } from './edge-config.js';
 
 /** The demo site `ioc up` brings: Phủ Lý, Hà Nam, one gateway with one PMS5003 on a virtual serial port. */
 export const DEMO = { site: 'ha-nam-phu-ly', gateway: 'gw-phu-ly-01', sensor: 'pm-01' } as const;

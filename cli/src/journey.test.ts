@@ -6,7 +6,7 @@ import pino from 'pino';
 import { openPtyPair, type PtyPair } from '@ioc/simulators';
 import { parseAgentConfig, startAgent, type RunningAgent } from '@ioc/edge';
 import { startStack, type Stack } from './stack.js';
-import { edgeConfigFor } from './provision.js';
+import { edgeConfigFor } from './edge-config.js';
 
 /**
  * The walking skeleton, end to end on real parts: known PMS5003 frame bytes written into a socat pty →

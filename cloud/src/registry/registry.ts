@@ -163,16 +163,28 @@ export class Registry {
   async createGateway(site: string, id: string, actor: string, info: { name?: string; description?: string } = {}): Promise<{ gateway: Gateway; secret: string }> {
     requireId('gateway', id);
     if (!this.getSite(site)) throw new CloudError('IOC_ERR_NOT_FOUND', `site ${site} does not exist`);
+    const { secret, hash } = await Registry.prepareSecret();
+    return { gateway: this.createGatewayWithHash(site, id, hash, actor, info), secret };
+  }
+
+  /** A new secret and its slow hash, computed outside any transaction (for batch provisioning). */
+  static async prepareSecret(): Promise<{ secret: string; hash: string }> {
     const secret = generateSecret();
-    const hash = await hashSecret(secret);
+    return { secret, hash: await hashSecret(secret) };
+  }
+
+  /** Synchronous half of createGateway, for imports that provision many gateways in one transaction. */
+  createGatewayWithHash(site: string, id: string, hash: string, actor: string, info: { name?: string; description?: string } = {}): Gateway {
+    requireId('gateway', id);
     this.transaction(() => {
+      if (!this.getSite(site)) throw new CloudError('IOC_ERR_NOT_FOUND', `site ${site} does not exist`);
       if (this.#usernameTaken(id)) throw new CloudError('IOC_ERR_EXISTS', `gateway ${id} already exists: rotate its secret instead`);
       this.#db
         .prepare('INSERT INTO gateways (id, site_id, secret_hash, created_at, name, description) VALUES (?, ?, ?, ?, ?, ?)')
         .run(id, site, hash, this.#now(), info.name ?? null, info.description ?? null);
       this.#audit(actor, 'gateway.create', id, { site, ...info });
     });
-    return { gateway: this.getGateway(id)!, secret };
+    return this.getGateway(id)!;
   }
 
   /** Updates a gateway's name and description (not its site: a moved gateway is re-provisioned). */
