@@ -14,6 +14,7 @@ import { gatewayRoutes, type ConfigPublisher } from './gateways.js';
 import { siteRoutes } from './sites.js';
 import { equipmentRoutes } from './equipment.js';
 import { adminRoutes } from './admin.js';
+import { importRoutes } from './import.js';
 
 export interface ApiDeps {
   registry: Registry;
@@ -88,5 +89,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(siteRoutes, { guard, registry: deps.registry });
   await app.register(equipmentRoutes, { guard, registry: deps.registry });
   await app.register(adminRoutes, { guard, registry: deps.registry });
+  await app.register(importRoutes, { guard, registry: deps.registry });
   return app;
 }

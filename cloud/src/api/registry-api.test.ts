@@ -119,6 +119,29 @@ describe('provisioning through the API', () => {
   });
 });
 
+describe('CSV import through the API', () => {
+  const csv = 'site,gateway,sensor,driver,port,metrics\nha-nam-binh-luc,gw-bl-01,pm-01,pms5003,/dev/ttyUSB0,pm25\n';
+  const post = (body: string, role: ApiRole, query = '') =>
+    app.inject({ method: 'POST', url: `/api/v1/import/stations${query}`, headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'text/csv' }, payload: body });
+
+  it('imports a file and returns each new gateway secret once', async () => {
+    const dry = await post(csv, 'technician', '?dryRun=true');
+    expect(dry.statusCode).toBe(200);
+    expect(registry.getGateway('gw-bl-01')).toBeUndefined();
+    const res = await post(csv, 'technician');
+    const body = JSON.parse(res.body) as { newGateways: { id: string; secret: string }[] };
+    expect(body.newGateways[0]?.id).toBe('gw-bl-01');
+    expect((await registry.verifyMqtt('gw-bl-01', body.newGateways[0]!.secret)).ok).toBe(true);
+    expect((await post(csv, 'viewer')).statusCode).toBe(403);
+  });
+
+  it('answers 422 with the rows at fault', async () => {
+    const res = await post('site,gateway\nHN,gw\n', 'technician');
+    expect(res.statusCode).toBe(422);
+    expect(JSON.parse(res.body)).toMatchObject({ errors: [{ line: 2, column: 'site' }] });
+  });
+});
+
 describe('roles', () => {
   // [method, url, body, roles admitted besides admin]
   const endpoints: [Method, string, unknown, ApiRole[]][] = [
