@@ -1,4 +1,4 @@
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,17 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/ioc.js');
 const homes: string[] = [];
-afterAll(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
+const children: ChildProcess[] = [];
+afterAll(async () => {
+  // A failed assertion must not leave an `ioc up` (and its influxd) running: Ctrl-C it, then force.
+  for (const c of children.filter((x) => x.exitCode === null && x.signalCode === null)) {
+    const exited = new Promise((resolve) => c.once('exit', resolve));
+    c.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+  homes.forEach((h) => rmSync(h, { recursive: true, force: true }));
+}, 30_000);
 
 function newHome(): string {
   const home = mkdtempSync(path.join(tmpdir(), 'ioc-up-'));
@@ -34,6 +44,7 @@ describe('ioc up', () => {
     const child = spawn(process.execPath, [BIN, 'up', '--home', home, '--http-port', '0', '--mqtt-port', '0', '--influx-port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.push(child);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -67,6 +78,7 @@ describe('ioc up', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PATH: home }, // an empty folder: no influxd anywhere on PATH
     });
+    children.push(child);
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
