@@ -15,6 +15,11 @@ import { siteRoutes } from './sites.js';
 import { equipmentRoutes } from './equipment.js';
 import { adminRoutes } from './admin.js';
 import { importRoutes } from './import.js';
+import { alertRoutes } from './alerts.js';
+import { webhookRoutes } from './webhooks.js';
+import type { AlertHub } from '../alerts/hub.js';
+import type { AlertActions } from '../alerts/actions.js';
+import type { WebhookDispatcher } from '../alerts/webhooks.js';
 
 export interface ApiDeps {
   registry: Registry;
@@ -25,6 +30,8 @@ export interface ApiDeps {
   /** The broker address handed to gateways with their credentials. */
   mqttUrl: string;
   configPublisher?: ConfigPublisher;
+  /** The alert side: present once the rules engine runs. */
+  alerts?: { hub: AlertHub; actions: AlertActions; webhooks: WebhookDispatcher };
   /** Requests per minute per bearer token (or per address without one). Default 1200. */
   rateLimitPerMinute?: number;
 }
@@ -90,5 +97,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(equipmentRoutes, { guard, registry: deps.registry });
   await app.register(adminRoutes, { guard, registry: deps.registry });
   await app.register(importRoutes, { guard, registry: deps.registry });
+  if (deps.alerts) {
+    await app.register(alertRoutes, { guard, hub: deps.alerts.hub, actions: deps.alerts.actions });
+    await app.register(webhookRoutes, { guard, webhooks: deps.alerts.webhooks });
+  }
   return app;
 }
