@@ -21,6 +21,11 @@ CREATE TABLE IF NOT EXISTS alerts (
   last_event   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alerts_site_opened ON alerts (site, opened_at);
+CREATE TABLE IF NOT EXISTS engine_snapshot (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  body     TEXT NOT NULL,
+  saved_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS alert_events (
   id       INTEGER PRIMARY KEY AUTOINCREMENT,
   alert_id TEXT NOT NULL,
@@ -111,6 +116,16 @@ export class AlertStore {
   history(alertId: string): AlertEvent[] {
     const rows = this.#db.prepare('SELECT id, body FROM alert_events WHERE alert_id = ? ORDER BY id').all(alertId) as { id: number; body: string }[];
     return rows.map((r) => ({ ...(JSON.parse(r.body) as AlertTransition), id: r.id }));
+  }
+
+  /** The rules engine's state (open alerts, pending durations), saved so a restart resumes it. */
+  saveSnapshot(body: unknown, at: number): void {
+    this.#db.prepare('INSERT INTO engine_snapshot (id, body, saved_at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at').run(JSON.stringify(body), at);
+  }
+
+  loadSnapshot(): unknown {
+    const row = this.#db.prepare('SELECT body FROM engine_snapshot WHERE id = 1').get() as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as unknown) : undefined;
   }
 
   lastEventId(): number {

@@ -10,6 +10,8 @@ import { requireBearer, roleGuard } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes } from './health.js';
 import { telemetryRoutes } from './telemetry.js';
+import { deadLetterRoutes } from './deadletters.js';
+import type { DeadLetterStore } from '../deadletter/dead-letter-store.js';
 import { gatewayRoutes, type ConfigPublisher } from './gateways.js';
 import { siteRoutes } from './sites.js';
 import { equipmentRoutes } from './equipment.js';
@@ -17,6 +19,7 @@ import { adminRoutes } from './admin.js';
 import { importRoutes } from './import.js';
 import { alertRoutes } from './alerts.js';
 import { webhookRoutes } from './webhooks.js';
+import { ruleRoutes, type RuleAdmin } from './rules.js';
 import type { AlertHub } from '../alerts/hub.js';
 import type { AlertActions } from '../alerts/actions.js';
 import type { WebhookDispatcher } from '../alerts/webhooks.js';
@@ -25,13 +28,15 @@ export interface ApiDeps {
   registry: Registry;
   store: TelemetryStore;
   ingest: Pick<Ingest, 'stats' | 'status'>;
+  /** Messages ingest refused; GET /api/v1/deadletters is served when given. */
+  deadLetters?: DeadLetterStore;
   log: FastifyBaseLogger;
   version: string;
   /** The broker address handed to gateways with their credentials. */
   mqttUrl: string;
   configPublisher?: ConfigPublisher;
   /** The alert side: present once the rules engine runs. */
-  alerts?: { hub: AlertHub; actions: AlertActions; webhooks: WebhookDispatcher };
+  alerts?: { hub: AlertHub; actions: AlertActions; webhooks: WebhookDispatcher; rules?: RuleAdmin };
   /** Requests per minute per bearer token (or per address without one). Default 1200. */
   rateLimitPerMinute?: number;
 }
@@ -86,6 +91,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(telemetryRoutes, { store: deps.store, auth });
+  if (deps.deadLetters) await app.register(deadLetterRoutes, { deadLetters: deps.deadLetters, auth: guard('technician') });
   await app.register(gatewayRoutes, {
     guard,
     registry: deps.registry,
@@ -100,6 +106,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.alerts) {
     await app.register(alertRoutes, { guard, hub: deps.alerts.hub, actions: deps.alerts.actions });
     await app.register(webhookRoutes, { guard, webhooks: deps.alerts.webhooks });
+    if (deps.alerts.rules) await app.register(ruleRoutes, { guard, admin: deps.alerts.rules });
   }
   return app;
 }

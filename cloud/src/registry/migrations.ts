@@ -95,4 +95,17 @@ export const migrations: readonly string[] = [
   ALTER TABLE gateways ADD COLUMN name TEXT;
   ALTER TABLE gateways ADD COLUMN description TEXT;
   `,
+  // 3: alert rules (JSON bodies validated by the rules engine's schema) and small settings.
+  `
+  CREATE TABLE rules (
+    id         TEXT PRIMARY KEY,
+    body       TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL
+  );
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];

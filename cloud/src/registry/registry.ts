@@ -447,6 +447,32 @@ export class Registry {
     return row && toConfig(row);
   }
 
+  // ---- alert rules and settings -----------------------------------------------------------------
+
+  /** Stored rule bodies (JSON), by id. Validation is the rules engine's (parseRule). */
+  listRuleBodies(): { id: string; body: unknown; updatedAt: number; updatedBy: string }[] {
+    const rows = this.#db.prepare('SELECT id, body, updated_at, updated_by FROM rules ORDER BY id').all() as { id: string; body: string; updated_at: number; updated_by: string }[];
+    return rows.map((r) => ({ id: r.id, body: JSON.parse(r.body) as unknown, updatedAt: r.updated_at, updatedBy: r.updated_by }));
+  }
+
+  /** Replaces the whole rule set in one transaction (API edits and YAML imports), audited with the ids. */
+  replaceRuleBodies(rules: { id: string; body: unknown }[], actor: string): void {
+    this.transaction(() => {
+      this.#db.prepare('DELETE FROM rules').run();
+      const insert = this.#db.prepare('INSERT INTO rules (id, body, updated_at, updated_by) VALUES (?, ?, ?, ?)');
+      for (const r of rules) insert.run(r.id, JSON.stringify(r.body), this.#now(), actor);
+      this.#audit(actor, 'rules.replace', 'rules', { ids: rules.map((r) => r.id) });
+    });
+  }
+
+  getSetting(key: string): string | undefined {
+    return (this.#db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.#db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
   auditLog(limit = 100): AuditEntry[] {
     return this.#db.prepare('SELECT seq, ts, actor, action, subject, detail FROM audit ORDER BY seq DESC LIMIT ?').all(limit) as AuditEntry[];
   }
