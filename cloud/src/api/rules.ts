@@ -46,7 +46,7 @@ export const ruleRoutes: FastifyPluginAsync<RuleRoutesOptions> = async (fastify,
       response: { 200: Type.Object({ rules: Type.Array(RuleView) }), 400: ErrorBody },
     },
   }, async (req) => {
-    const body = req.body as unknown;
+    const body = req.body;
     const list = Array.isArray(body) ? body : (body as { rules?: unknown } | null)?.rules;
     if (!Array.isArray(list)) throw badRequest('body', 'expected { "rules": [...] } or a list of rules');
     try {
