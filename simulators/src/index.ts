@@ -1,3 +1,5 @@
 export { openPtyPair, PTY_ERRORS, type PtyPair, type PtyPairOptions } from './serial/pty-pair.js';
 export { openTtyPort, type TtyPort } from './serial/tty-port.js';
 export * from './devices/pms5003/index.js';
+export * from './devices/sds011/index.js';
+export * from './devices/modbus/index.js';

@@ -1,5 +1,5 @@
 // Field readers shared by the drivers' parseConfig: each names the full path of what it rejects.
-import { isValidId } from '@ioc/protocol';
+import { getMetric, isValidId } from '@ioc/protocol';
 
 export const CONFIG_ERROR = 'IOC_ERR_CONFIG';
 
@@ -71,5 +71,30 @@ export function optionalBoolean(obj: ConfigObject, key: string, fallback: boolea
   const value = obj.raw[key];
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') throw configError(`${obj.path}.${key}`, 'must be true or false');
+  return value;
+}
+
+/** An optional non-empty string, or undefined when absent. */
+export function optionalString(obj: ConfigObject, key: string): string | undefined {
+  return obj.raw[key] === undefined ? undefined : requiredString(obj, key);
+}
+
+/** A required array of `minItems` to `maxItems` entries (each entry is checked by the caller, at `path[i]`). */
+export function requiredArray(obj: ConfigObject, key: string, minItems: number, maxItems: number): readonly unknown[] {
+  const value = obj.raw[key];
+  const path = `${obj.path}.${key}`;
+  if (value === undefined) throw configError(path, 'is required');
+  if (!Array.isArray(value)) throw configError(path, 'must be an array');
+  if (value.length < minItems) throw configError(path, `must have at least ${minItems} item${minItems === 1 ? '' : 's'}`);
+  if (value.length > maxItems) throw configError(path, `must have at most ${maxItems} items`);
+  return value as readonly unknown[];
+}
+
+/** A required metric name of the protocol's catalogue (`pm25`, `temperature`, …). */
+export function requiredMetric(obj: ConfigObject, key: string): string {
+  const value = requiredString(obj, key);
+  if (getMetric(value) === undefined) {
+    throw configError(`${obj.path}.${key}`, `${JSON.stringify(value)} is not a known metric (see the metric catalogue in docs/protocol.md)`);
+  }
   return value;
 }

@@ -5,6 +5,10 @@ export interface SerialLinkOptions {
   /** Device path, e.g. `/dev/ttyUSB0`. */
   path: string;
   baudRate: number;
+  /** Parity bit; default none (PMS5003, SDS011: 8N1). */
+  parity?: SerialParity;
+  /** Stop bits; default 1. */
+  stopBits?: 1 | 2;
   /** First reopen delay, ms; doubles per failed attempt (±20 % jitter) up to reconnectMaxMs. */
   reconnectMinMs: number;
   reconnectMaxMs: number;
@@ -14,6 +18,9 @@ export interface SerialLinkOptions {
   /** Called after every successful open (the first and each reopen): the moment to (re)configure the device. */
   onOpen?(): void;
 }
+
+/** Parity settings a link can use (RS-485 Modbus RTU defaults to even). */
+export type SerialParity = 'none' | 'even' | 'odd';
 
 /** Counters of a link; `connected` is a gauge (1 while the port is open). */
 export interface SerialLinkStats {
@@ -89,8 +96,8 @@ export class SerialLink {
   }
 
   private async connect(): Promise<void> {
-    const { path, baudRate, log } = this.options;
-    const port = new SerialPort({ path, baudRate, autoOpen: false });
+    const { path, baudRate, parity, stopBits, log } = this.options;
+    const port = new SerialPort({ path, baudRate, parity: parity ?? 'none', stopBits: stopBits ?? 1, autoOpen: false });
     port.on('error', (err) => log.warn({ err, path }, 'serial port error'));
     try {
       await openPort(port);
