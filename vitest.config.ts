@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['@ioc/source'] },
   ssr: { resolve: { conditions: ['@ioc/source'] } },
   test: {
-    include: ['*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['*/src/**/*.test.ts', 'test/**/*.test.ts', 'integrations/*/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
