@@ -3,3 +3,5 @@ export { openTtyPort, type TtyPort } from './serial/tty-port.js';
 export * from './devices/pms5003/index.js';
 export * from './devices/sds011/index.js';
 export * from './devices/modbus/index.js';
+export * from './devices/opcua-station/index.js';
+export * from './devices/cameras/index.js';
