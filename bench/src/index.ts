@@ -1,4 +1,5 @@
 import type { Bench } from './table.js';
+import { ingestBench } from './ingest.bench.js';
 
 /** Every benchmark, by name. Each lives in its own file beside this one. */
-export const benches: Bench[] = [];
+export const benches: Bench[] = [ingestBench];

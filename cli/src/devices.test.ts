@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reading } from '@ioc/protocol';
 import { drivers, type Driver } from '@ioc/edge';
 import {
-  gasAnalyserUnit, ModbusSlaveSimulator, openPtyPair, Sds011Simulator, waterProbeUnit, weatherStationUnit, type ModbusRegisterDef, type PtyPair,
+  CameraFleet, gasAnalyserUnit, ModbusSlaveSimulator, OpcuaStationServer, openPtyPair, Sds011Simulator, waterProbeUnit, weatherStationUnit,
+  type ModbusRegisterDef, type PtyPair,
 } from '@ioc/simulators';
 
 /**
@@ -33,16 +34,17 @@ afterEach(async () => {
 });
 
 /** Starts an edge driver on the host end; resolves with the first readings once `want` metrics arrived. */
-async function readWith(name: keyof typeof drivers, raw: Record<string, unknown>, want: number): Promise<Map<string, Reading>> {
+async function readWith(name: keyof typeof drivers, raw: Record<string, unknown>, want: number, all: Reading[] = []): Promise<Map<string, Reading>> {
   const got = new Map<string, Reading>();
   const factory = drivers[name] as (typeof drivers)['pms5003'];
-  driver = factory.create(factory.parseConfig({ ...raw, port: pty.hostPath }, 'inputs[0]'), {
-    sink: (rs) => rs.forEach((r) => got.set(`${r.sensor}/${r.metric}`, r)),
+  const serial = ['pms5003', 'sds011', 'modbus-rtu'].includes(name);
+  driver = factory.create(factory.parseConfig(serial ? { ...raw, port: pty.hostPath } : raw, 'inputs[0]'), {
+    sink: (rs) => rs.forEach((r) => { got.set(`${r.sensor}/${r.metric}`, r); all.push(r); }),
     log: quiet,
     now: () => NOW.getTime(),
   });
   await driver.start();
-  for (let i = 0; i < 200 && got.size < want; i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 600 && got.size < want; i++) await new Promise((r) => setTimeout(r, 25));
   return got;
 }
 
@@ -84,5 +86,55 @@ describe('simulators read by the edge drivers', () => {
     check('hn-water-01/water_do', water[1]!, 3);
     check('hn-water-01/water_turbidity', water[2]!, 3);
     expect(got.size).toBe(13);
+  });
+});
+
+describe('network devices read by the edge drivers', () => {
+  it('OPC-UA station: value, SourceTimestamp and StatusCode become value, ts and quality', async () => {
+    const station = new OpcuaStationServer({ pkiDir: path.join(dir, 'server-pki'), updateIntervalMs: 0, clock: () => NOW });
+    await station.start();
+    stops.push(() => station.stop());
+    const measured = new Date(NOW.getTime() - 5 * 60_000);
+    station.setValue('pm25', 87.5, { sourceTimestamp: measured });
+    station.setValue('no2', 41.25, { status: 'UncertainLastUsableValue', sourceTimestamp: measured });
+    const got = await readWith('opcua', {
+      driver: 'opcua', id: 'station-1', endpoint: station.endpointUrl, pkiDir: path.join(dir, 'client-pki'), trustUnknownServerCertificate: true,
+      samplingIntervalMs: 100, publishingIntervalMs: 100,
+      nodes: [
+        { nodeId: station.nodeId('pm25'), sensor: 'st-01', metric: 'pm25' },
+        { nodeId: station.nodeId('no2'), sensor: 'st-01', metric: 'no2' },
+      ],
+    }, 2);
+    expect(got.get('st-01/pm25')).toEqual({ sensor: 'st-01', metric: 'pm25', ts: measured.getTime(), value: 87.5, quality: 'good' });
+    expect(got.get('st-01/no2')).toMatchObject({ value: 41.25, quality: 'uncertain', ts: measured.getTime() });
+  }, 60_000);
+
+  it('cameras: online while the RTSP responder answers, offline after the configured misses', async () => {
+    const fleet = new CameraFleet({ cameras: [{ id: 'cam-up', protocols: 'rtsp' }, { id: 'cam-down', protocols: 'rtsp' }] });
+    await fleet.start();
+    stops.push(() => fleet.stop());
+    const [up, down] = [fleet.camera('cam-up'), fleet.camera('cam-down')];
+    const all: Reading[] = [];
+    await readWith('camera', {
+      driver: 'camera', id: 'cams', intervalMs: 100, missedHeartbeats: 2, timeoutMs: 80,
+      cameras: [{ id: 'cam-up', probe: 'rtsp', host: up.host, port: up.rtspPort }, { id: 'cam-down', probe: 'rtsp', host: down.host, port: down.rtspPort }],
+    }, 2, all);
+    const seq = (id: string) => all.filter((r) => r.sensor === id).map((r) => r.value);
+    const waitFor = async (id: string, n: number) => {
+      for (let i = 0; i < 400 && seq(id).length < n; i++) await new Promise((r) => setTimeout(r, 25));
+    };
+    await waitFor('cam-down', 1);
+    expect(seq('cam-down')[0]).toBe(1);
+    await fleet.setUp('cam-down', false);
+    const before = seq('cam-down').length;
+    await waitFor('cam-down', before + 4);
+    // After the switch: online for at most one probe already in flight plus the first miss (N = 2), then offline.
+    const after = seq('cam-down').slice(before, before + 4);
+    const ones = after.indexOf(0);
+    expect(ones).toBeGreaterThanOrEqual(1);
+    expect(ones).toBeLessThanOrEqual(2);
+    expect(after.slice(ones)).toEqual(after.slice(ones).map(() => 0));
+    expect(seq('cam-up').every((v) => v === 1)).toBe(true);
+    expect(all.every((r) => r.metric === 'camera_online')).toBe(true);
   });
 });

@@ -10,6 +10,8 @@ export function iocHome(flag?: string): string {
 
 export const homeFiles = (home: string) => ({
   registry: path.join(home, 'registry.db'),
+  deadLetters: path.join(home, 'deadletters.db'),
+  alerts: path.join(home, 'alerts.db'),
   adminToken: path.join(home, 'admin.token'),
   influxData: path.join(home, 'influxdb'),
   run: path.join(home, 'run'),

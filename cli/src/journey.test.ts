@@ -16,12 +16,38 @@ import { edgeConfigFor } from './edge-config.js';
 
 // Captured from a real PMS5003 (shared/domain/vectors.json): atmospheric pm1 0, pm2.5 8, pm10 8 µg/m³.
 const FRAME = Buffer.from('424d001c00000008000800000008000800d20046002d001e00000000970002c5', 'hex');
-const MEASURED_AT = Date.UTC(2025, 10, 25, 10, 0, 0); // 1764064800000, the agent's (fixed) clock
+// The agent's (fixed) clock: a whole minute an hour ago, inside raw retention (30 days).
+const MEASURED_AT = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
 
 let home: string;
 let stack: Stack;
 let pty: PtyPair;
 let agent: RunningAgent;
+/** Advances the agent's clock by one second per later frame. */
+let framesLater = 0;
+
+function writeFrame(): void {
+  const fd = openSync(pty.devicePath, 'w');
+  writeSync(fd, FRAME);
+  closeSync(fd);
+}
+
+/** The first `alert` event of the SSE stream, as a user's browser would receive it. */
+async function firstAlertEvent(url: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url);
+  const reader = res.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  let text = '';
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) throw new Error(`stream ended: ${text}`);
+    text += new TextDecoder().decode(chunk.value);
+    const data = /event: alert\ndata: (.*)\n/.exec(text)?.[1];
+    if (data) {
+      await reader.cancel();
+      return JSON.parse(data) as Record<string, unknown>;
+    }
+  }
+}
 
 beforeAll(async () => {
   home = mkdtempSync(path.join(tmpdir(), 'ioc-journey-'));
@@ -35,7 +61,7 @@ beforeAll(async () => {
     uplink: { maxBatchReadings: 500, lingerMs: 50 },
     inputs: [{ driver: 'pms5003', id: 'pms-1', port: pty.hostPath, sensor: 'pm-01' }],
   });
-  agent = await startAgent(config, log, { now: () => MEASURED_AT });
+  agent = await startAgent(config, log, { now: () => MEASURED_AT + 1000 * framesLater });
 });
 
 afterAll(async () => {
@@ -52,9 +78,7 @@ async function get(url: string, token?: string): Promise<{ status: number; body:
 
 describe('a reading travels from the serial port to the API', () => {
   it('arrives with its exact value and time of measurement', async () => {
-    const fd = openSync(pty.devicePath, 'w');
-    writeSync(fd, FRAME);
-    closeSync(fd);
+    writeFrame();
 
     const query = `${stack.cloud.url}/api/v1/telemetry?site=ha-nam&sensor=pm-01&from=${MEASURED_AT}&to=${MEASURED_AT + 1}`;
     let points: { metric: string; value: number; ts: number; time: string; quality: string; gateway: string }[] = [];
@@ -67,7 +91,7 @@ describe('a reading travels from the serial port to the API', () => {
     const byMetric = Object.fromEntries(points.map((p) => [p.metric, p]));
     expect(byMetric.pm25).toEqual({
       ts: MEASURED_AT,
-      time: '2025-11-25T10:00:00.000Z',
+      time: new Date(MEASURED_AT).toISOString(),
       site: 'ha-nam',
       gateway: 'gw-01',
       sensor: 'pm-01',
@@ -80,6 +104,27 @@ describe('a reading travels from the serial port to the API', () => {
     expect(byMetric.pc_0_3?.value).toBe(210);
     expect(byMetric.pc_2_5?.value).toBe(30);
     expect(points).toHaveLength(9); // pm1, pm25, pm10 and six particle counts
+  });
+
+  it('a frame above a rule opens an alert that reaches the IOC on the SSE stream', async () => {
+    stack.cloud.alerts!.service.setRules(
+      [{ id: 'pm25-demo', kind: 'threshold', metric: 'pm25', direction: 'above', value: 5, severity: 'critical', label: { vi: 'Bụi PM2.5 cao', en: 'PM2.5 high' } }],
+      'test',
+    );
+    const event = firstAlertEvent(`${stack.cloud.url}/api/v1/alerts/stream?access_token=${stack.adminToken}`);
+    await new Promise((r) => setTimeout(r, 100));
+    framesLater = 1;
+    writeFrame();
+    expect(await event).toMatchObject({
+      type: 'opened',
+      ruleId: 'pm25-demo',
+      severity: 'critical',
+      state: 'open',
+      subject: { site: 'ha-nam', gateway: 'gw-01', sensor: 'pm-01', metric: 'pm25' },
+      cause: { sensor: 'pm-01', metric: 'pm25', ts: MEASURED_AT + 1000, value: 8 },
+    });
+    const list = await get(`${stack.cloud.url}/api/v1/alerts?state=open`, stack.adminToken);
+    expect((list.body.alerts as { ruleId: string }[]).map((a) => a.ruleId)).toEqual(['pm25-demo']);
   });
 
   it('refuses the query without a valid bearer token', async () => {

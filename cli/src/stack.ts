@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { startBroker, type RunningBroker } from '@ioc/broker';
-import { createInfluxStore, Registry, startCloud, startInfluxd, type RunningCloud } from '@ioc/cloud';
+import { createInfluxStore, openSqliteDeadLetterStore, Registry, startCloud, startInfluxd, type RunningCloud } from '@ioc/cloud';
 import { homeFiles } from './home.js';
 
 export const VERSION = '0.1.0';
@@ -86,6 +86,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       store,
       mqtt: { url: broker.url, username: INGEST_ACCOUNT, password: ingestSecret },
       configMqtt: { username: CONFIG_ACCOUNT, password: configSecret },
+      deadLetters: openSqliteDeadLetterStore({ path: files.deadLetters }),
+      alerts: { file: files.alerts },
       http: { port: opts.httpPort },
       log: log.child({ component: 'cloud' }),
       version: VERSION,

@@ -10,6 +10,8 @@ import { requireBearer, roleGuard } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import { healthRoutes } from './health.js';
 import { telemetryRoutes } from './telemetry.js';
+import { deadLetterRoutes } from './deadletters.js';
+import type { DeadLetterStore } from '../deadletter/dead-letter-store.js';
 import { gatewayRoutes, type ConfigPublisher } from './gateways.js';
 import { siteRoutes } from './sites.js';
 import { equipmentRoutes } from './equipment.js';
@@ -26,6 +28,8 @@ export interface ApiDeps {
   registry: Registry;
   store: TelemetryStore;
   ingest: Pick<Ingest, 'stats' | 'status'>;
+  /** Messages ingest refused; GET /api/v1/deadletters is served when given. */
+  deadLetters?: DeadLetterStore;
   log: FastifyBaseLogger;
   version: string;
   /** The broker address handed to gateways with their credentials. */
@@ -87,6 +91,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(telemetryRoutes, { store: deps.store, auth });
+  if (deps.deadLetters) await app.register(deadLetterRoutes, { deadLetters: deps.deadLetters, auth: guard('technician') });
   await app.register(gatewayRoutes, {
     guard,
     registry: deps.registry,

@@ -1,4 +1,15 @@
-export type { StoredReading, StorePing, TelemetryPoint, TelemetryQuery, TelemetryStore } from './telemetry-store.js';
+export type {
+  AggregateEvery,
+  AggregateFn,
+  AggregatePoint,
+  AggregateQuery,
+  LatestQuery,
+  StoredReading,
+  StorePing,
+  TelemetryPoint,
+  TelemetryQuery,
+  TelemetryStore,
+} from './telemetry-store.js';
 export { isStoreError, StoreErrorCode, type RejectedReading, type StoreError } from './errors.js';
 export {
   createInfluxStore,
@@ -7,3 +18,4 @@ export {
   type InfluxStoreOptions,
   type RetentionPolicyOptions,
 } from './influx/influx-store.js';
+export type { RollupLevelOptions, RollupOptions } from './influx/rollups.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Quality } from '@ioc/protocol';
-import type { StoredReading, TelemetryPoint, TelemetryStore } from './telemetry-store.js';
+import type { AggregateQuery, StoredReading, TelemetryPoint, TelemetryStore } from './telemetry-store.js';
 import { StoreErrorCode, type StoreError } from './errors.js';
 
 /**
@@ -194,6 +194,105 @@ export function telemetryStoreContract(name: string, factory: TelemetryStoreFact
       await store.init();
       await store.write([reading()]);
       expect(await all()).toEqual([point(reading())]);
+    });
+
+    describe('aggregates from rollups', () => {
+      // Whole hours, old enough that nothing else writes there, recent enough for every retention.
+      const H = Math.floor((Date.now() - 3 * 3_600_000) / 3_600_000) * 3_600_000;
+      const M = 60_000;
+      const series = { site: 'hanoi-01', gateway: 'gw-1', sensor: 'pms-1', metric: 'pm25' };
+      const written = [
+        reading({ ts: H, value: 10 }),
+        reading({ ts: H + 10_000, value: 20, quality: 'uncertain' }),
+        reading({ ts: H + 20_000, value: 9_999, quality: 'bad' }), // left out of every rollup
+        reading({ ts: H + M, value: 40 }),
+        reading({ ts: H + 3_600_000 + 5 * M, value: 7 }),
+        reading({ ts: H + 3_600_000 + 5 * M + 1, value: 8 }),
+        reading({ ts: H, metric: 'pm10', value: 100 }),
+      ];
+      const window = { from: H, to: H + 2 * 3_600_000 };
+      const agg = (over: Partial<AggregateQuery>) => store.aggregate({ ...window, every: '1m', fn: 'mean', ...series, ...over });
+
+      beforeEach(async () => {
+        await store.write(written);
+        await store.refreshRollups(window.from, window.to);
+      });
+
+      it('1m: mean, min, max and count per minute, bad readings left out', async () => {
+        expect(await agg({ fn: 'mean' })).toEqual([
+          { ts: H, ...series, value: 15, count: 2 },
+          { ts: H + M, ...series, value: 40, count: 1 },
+          { ts: H + 3_600_000 + 5 * M, ...series, value: 7.5, count: 2 },
+        ]);
+        expect((await agg({ fn: 'min' })).map((p) => p.value)).toEqual([10, 40, 7]);
+        expect((await agg({ fn: 'max' })).map((p) => p.value)).toEqual([20, 40, 8]);
+      });
+
+      it('1h: per hour, from the hourly rollup', async () => {
+        expect(await agg({ every: '1h', fn: 'mean' })).toEqual([
+          { ts: H, ...series, value: 70 / 3, count: 3 },
+          { ts: H + 3_600_000, ...series, value: 7.5, count: 2 },
+        ]);
+        expect((await agg({ every: '1h', fn: 'max' })).map((p) => p.value)).toEqual([40, 8]);
+      });
+
+      it('1d: per UTC day from the hourly rollup, means weighted by count', async () => {
+        const good = written.filter((r) => r.metric === 'pm25' && r.quality !== 'bad');
+        const days = new Map<number, number[]>();
+        for (const r of good) {
+          const day = Math.floor(r.ts / 86_400_000) * 86_400_000;
+          days.set(day, [...(days.get(day) ?? []), r.value]);
+        }
+        const expected = [...days].map(([ts, values]) => ({
+          ts,
+          ...series,
+          value: values.reduce((a, b) => a + b, 0) / values.length,
+          count: values.length,
+        }));
+        const got = await agg({ every: '1d', fn: 'mean' });
+        expect(got.map((p) => ({ ...p, value: Math.round(p.value * 1e9) / 1e9 }))).toEqual(
+          expected.map((p) => ({ ...p, value: Math.round(p.value * 1e9) / 1e9 })),
+        );
+        expect((await agg({ every: '1d', fn: 'min' })).map((p) => p.value)).toEqual(
+          [...days.values()].map((values) => Math.min(...values)),
+        );
+      });
+
+      it('orders by bucket then series, filters, and cuts at limit', async () => {
+        const both = await store.aggregate({ ...window, every: '1m', fn: 'max', sensor: 'pms-1' });
+        expect(both.slice(0, 2).map((p) => [p.ts - H, p.metric, p.value])).toEqual([
+          [0, 'pm10', 100],
+          [0, 'pm25', 20],
+        ]);
+        expect(await agg({ limit: 1 })).toHaveLength(1);
+        expect(await agg({ every: '1d', limit: 1 })).toHaveLength(1);
+        expect(await agg({ sensor: 'nobody' })).toEqual([]);
+        expect(await agg({ from: H + M, to: H + 2 * M })).toEqual([{ ts: H + M, ...series, value: 40, count: 1 }]);
+      });
+
+      it('recomputes a bucket when readings change, idempotently', async () => {
+        await store.write([reading({ ts: H + M, value: 50 })]);
+        await store.refreshRollups(H + M, H + 2 * M);
+        await store.refreshRollups(H + M, H + 2 * M);
+        expect((await agg({ from: H + M, to: H + 2 * M })).map((p) => [p.value, p.count])).toEqual([[50, 1]]);
+      });
+    });
+
+    it('returns the latest reading of each series, with its quality, filtered', async () => {
+      await store.write([
+        reading({ ts: T0, value: 1 }),
+        reading({ ts: T0 + 2, value: 3, quality: 'bad' }),
+        reading({ ts: T0 + 1, value: 2 }),
+        reading({ ts: T0 + 5, metric: 'pm10', value: 9 }),
+        reading({ ts: T0 + 7, gateway: 'gw-2', value: 4 }),
+      ]);
+      expect(await store.latest({ gateway: 'gw-1' })).toEqual([
+        point(reading({ ts: T0 + 5, metric: 'pm10', value: 9 })),
+        point(reading({ ts: T0 + 2, value: 3, quality: 'bad' })),
+      ]);
+      expect(await store.latest({})).toHaveLength(3);
+      expect(await store.latest({ site: 'hanoi-01', gateway: 'gw-2' })).toEqual([point(reading({ ts: T0 + 7, gateway: 'gw-2', value: 4 }))]);
+      expect(await store.latest({ site: `x' OR 1=1 --` })).toEqual([]);
     });
 
     it('answers ping with ok and a latency', async () => {

@@ -34,6 +34,42 @@ export interface TelemetryPoint {
   quality: Quality;
 }
 
+/** Width of an aggregation bucket: one minute, one hour, one UTC day. */
+export type AggregateEvery = '1m' | '1h' | '1d';
+/** What an aggregated point's value is, over the bucket's readings. */
+export type AggregateFn = 'mean' | 'min' | 'max';
+
+/** Aggregated readings: one point per series (site, gateway, sensor, metric) and bucket, from the store's rollups. */
+export interface AggregateQuery extends TelemetryQuery {
+  every: AggregateEvery;
+  fn: AggregateFn;
+}
+
+/**
+ * One bucket of one series. Rollups leave out readings of quality `bad` (they stay in the raw data): `value` and
+ * `count` are over the good and uncertain readings only; a bucket with none has no point.
+ */
+export interface AggregatePoint {
+  /** Start of the bucket, epoch ms UTC (buckets are aligned to UTC minute, hour, day). */
+  ts: number;
+  site: string;
+  gateway: string;
+  sensor: string;
+  metric: string;
+  /** The mean, min or max of the bucket's readings, as asked. */
+  value: number;
+  /** How many readings the bucket aggregates. */
+  count: number;
+}
+
+/** Which series' latest reading to return; every filter given must match exactly. */
+export interface LatestQuery {
+  site?: string;
+  gateway?: string;
+  sensor?: string;
+  metric?: string;
+}
+
 /** Result of a health probe of the store; never throws. */
 export interface StorePing {
   ok: boolean;
@@ -51,7 +87,7 @@ export interface StorePing {
  * - Methods reject only with a StoreError (see errors.ts): `code` says what to do, `retryable` whether to retry.
  */
 export interface TelemetryStore {
-  /** Creates the database and its retention policy if missing (idempotent). Call before write/query. */
+  /** Creates the database, its retention policies and rollups if missing (idempotent). Call before anything else. */
   init(): Promise<void>;
   /**
    * Stores the readings, all or none as far as validation goes: an invalid reading (non-finite value, non-integer
@@ -60,6 +96,20 @@ export interface TelemetryStore {
   write(readings: StoredReading[]): Promise<void>;
   /** Points in [from, to) matching the filters, ascending by ts, at most `limit`. */
   query(q: TelemetryQuery): Promise<TelemetryPoint[]>;
+  /**
+   * Aggregates in [from, to) from the rollup that fits `every` (1d from the hourly rollup), ascending by bucket then
+   * series, at most `limit` points. Rollups are computed on the store's own schedule (about a minute behind for `1m`)
+   * or at once by refreshRollups().
+   */
+  aggregate(q: AggregateQuery): Promise<AggregatePoint[]>;
+  /** The latest reading (greatest ts) of every series matching the filters, in the raw data's retention. */
+  latest(q: LatestQuery): Promise<TelemetryPoint[]>;
+  /**
+   * Recomputes every rollup bucket overlapping [from, to) from the raw readings now, idempotently. The store's own
+   * schedule only revisits recent buckets: call this after writing readings older than that (a replay after an
+   * outage), or in tests.
+   */
+  refreshRollups(from: number, to: number): Promise<void>;
   /** Probes the store (bounded by a timeout); resolves `ok: false` instead of throwing. */
   ping(): Promise<StorePing>;
   /** Waits for calls in flight, then refuses new ones with CLOSED. Idempotent. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredReading } from '../telemetry-store.js';
 import { StoreErrorCode } from '../errors.js';
-import { encodeReadings, escapeTagValue } from './line-protocol.js';
+import { encodeReadings, encodeReadingsToBuffer, escapeTagValue } from './line-protocol.js';
 
 const reading = (over: Partial<StoredReading> = {}): StoredReading => ({
   site: 'hanoi-01',
@@ -52,6 +52,24 @@ describe('line protocol', () => {
         { index: 3, reason: expect.stringMatching(/^ts: /) as unknown },
       ],
       message: expect.stringContaining('readings[1].value: must be a finite number (got NaN)') as unknown,
+    });
+  });
+});
+
+describe('line protocol into a buffer', () => {
+  it('writes UTF-8 ids, negative and zero timestamps, and many series exactly as the text encoder', () => {
+    const readings = [
+      reading({ site: 'Hà Nam ✓', sensor: 'a,b=c d', ts: 0 }),
+      reading({ ts: -1_000, value: -0.5, quality: 'uncertain' }),
+      ...Array.from({ length: 2000 }, (_, i) => reading({ sensor: `s-${i % 97}`, metric: `m${i % 3}`, ts: 1_764_064_800_000 + i, value: i / 7 })),
+    ];
+    const text = encodeReadingsToBuffer(readings).toString('utf8');
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(readings.length);
+    expect(lines[0]).toBe('telemetry,gateway=gw-1,metric=pm25,sensor=a\\,b\\=c\\ d,site=Hà\\ Nam\\ ✓ value=12.5,q=0i 0');
+    expect(lines[1]).toBe('telemetry,gateway=gw-1,metric=pm25,sensor=pms-1,site=hanoi-01 value=-0.5,q=1i -1000');
+    readings.slice(2).forEach((r, i) => {
+      expect(lines[i + 2]).toBe(`telemetry,gateway=gw-1,metric=${r.metric},sensor=${r.sensor},site=hanoi-01 value=${String(r.value)},q=0i ${r.ts}`);
     });
   });
 });

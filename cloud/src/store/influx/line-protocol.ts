@@ -42,24 +42,124 @@ export function readingProblem(r: StoredReading): string | undefined {
 
 /**
  * One line per reading, `telemetry,gateway=…,metric=…,sensor=…,site=… value=<float>,q=<int>i <ts ms>`, for
- * /write?precision=ms. Validates the whole batch first: if any reading is invalid, throws BAD_DATA listing every
- * refused reading, and nothing should be sent.
+ * /write?precision=ms, as UTF-8 text. Validates the whole batch first: if any reading is invalid, throws BAD_DATA
+ * listing every refused reading, and nothing should be sent.
  */
 export function encodeReadings(readings: readonly StoredReading[]): string {
-  const rejected: RejectedReading[] = [];
-  readings.forEach((r, index) => {
-    const reason = readingProblem(r);
-    if (reason !== undefined) rejected.push({ index, reason });
-  });
-  if (rejected.length > 0) throw invalidBatch(rejected);
-  return readings.map(encodeReading).join('\n');
+  return encodeReadingsToBuffer(readings).toString('utf8');
 }
 
-function encodeReading(r: StoredReading): string {
-  const tags = TAG_KEYS.map((key) => `,${key}=${escapeTagValue(r[key])}`).join('');
-  // String(number) of a finite double is a valid line-protocol float (`1e+21`, `5e-324`, `-0` included), and a
-  // value without the `i` suffix is always a float, so `20` and `20.5` land in the same float field.
-  return `${MEASUREMENT}${tags} ${VALUE_FIELD}=${String(r.value)},${QUALITY_FIELD}=${QUALITY_CODE[r.quality]}i ${r.ts}`;
+/**
+ * encodeReadings, written straight into one Buffer: the hot path of ingest (well under 1 µs a reading). Each series'
+ * line prefix (measurement and escaped tags) is built, checked and encoded once and remembered; values and
+ * timestamps are written in place, with no string per line.
+ */
+export function encodeReadingsToBuffer(readings: readonly StoredReading[]): Buffer {
+  const prefixes: Buffer[] = new Array<Buffer>(readings.length);
+  let size = 0;
+  let rejected: RejectedReading[] | undefined;
+  for (let index = 0; index < readings.length; index++) {
+    const r = readings[index] as StoredReading;
+    const prefix = seriesPrefix(r);
+    if (prefix === undefined || !storableFields(r)) {
+      (rejected ??= []).push({ index, reason: readingProblem(r) ?? 'cannot be stored' });
+      continue;
+    }
+    prefixes[index] = prefix;
+    size += prefix.length + MAX_FIELDS_BYTES;
+  }
+  if (rejected !== undefined) throw invalidBatch(rejected);
+  const buf = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let index = 0; index < readings.length; index++) {
+    const r = readings[index] as StoredReading;
+    if (index > 0) buf[at++] = NEWLINE;
+    const prefix = prefixes[index] as Buffer;
+    buf.set(prefix, at); // a builtin, cheaper than Buffer#copy for small copies
+    at += prefix.length;
+    // String(number) of a finite double is a valid line-protocol float (`1e+21`, `5e-324`, `-0` included), and a
+    // value without the `i` suffix is always a float, so `20` and `20.5` land in the same float field.
+    at = writeAscii(buf, at, String(r.value));
+    at = writeAscii(buf, at, QUALITY_TEXT[QUALITY_CODE[r.quality]] as string);
+    at = writeInteger(buf, at, r.ts);
+  }
+  return buf.subarray(0, at);
+}
+
+const NEWLINE = 0x0a;
+/** Longest `<value>,q=Ni <ts>` a reading can need: 24 (a double) + 6 + 20 (an int64), rounded up. */
+const MAX_FIELDS_BYTES = 56;
+/** `,q=<code>i ` for each quality code. */
+const QUALITY_TEXT = [0, 1, 2].map((code) => `,${QUALITY_FIELD}=${code}i `);
+
+/** Line prefixes by site → gateway → sensor → metric (no key strings to build); null: an id that cannot be stored. */
+type PrefixTree = Map<string, Map<string, Map<string, Map<string, Buffer | null>>>>;
+let prefixTree: PrefixTree = new Map();
+let cachedPrefixes = 0;
+/** Bound of the prefix cache (series); it is emptied when full. */
+const MAX_CACHED_PREFIXES = 100_000;
+
+/** `telemetry,gateway=…,metric=…,sensor=…,site=… value=` for the reading's series, or undefined if an id is refused. */
+function seriesPrefix(r: StoredReading): Buffer | undefined {
+  const { site, gateway, sensor, metric } = r;
+  let byGateway = prefixTree.get(site);
+  let bySensor = byGateway?.get(gateway);
+  let byMetric = bySensor?.get(sensor);
+  let prefix = byMetric?.get(metric);
+  if (prefix === undefined) {
+    if (cachedPrefixes >= MAX_CACHED_PREFIXES) {
+      prefixTree = new Map();
+      cachedPrefixes = 0;
+    }
+    const ok = [gateway, metric, sensor, site].every((v) => tagValueProblem(v) === undefined);
+    prefix = ok
+      ? Buffer.from(
+          `${MEASUREMENT},gateway=${escapeTagValue(gateway)},metric=${escapeTagValue(metric)},` +
+            `sensor=${escapeTagValue(sensor)},site=${escapeTagValue(site)} ${VALUE_FIELD}=`,
+          'utf8',
+        )
+      : null;
+    if (typeof site === 'string' && typeof gateway === 'string' && typeof sensor === 'string' && typeof metric === 'string') {
+      if (!byGateway) prefixTree.set(site, (byGateway = new Map<string, Map<string, Map<string, Buffer | null>>>()));
+      if (!bySensor) byGateway.set(gateway, (bySensor = new Map<string, Map<string, Buffer | null>>()));
+      if (!byMetric) bySensor.set(sensor, (byMetric = new Map<string, Buffer | null>()));
+      byMetric.set(metric, prefix);
+      cachedPrefixes += 1;
+    }
+  }
+  return prefix ?? undefined;
+}
+
+function storableFields(r: StoredReading): boolean {
+  return (
+    typeof r.value === 'number' &&
+    Number.isFinite(r.value) &&
+    Number.isSafeInteger(r.ts) &&
+    r.ts >= MIN_TS_MS &&
+    r.ts <= MAX_TS_MS &&
+    Object.hasOwn(QUALITY_CODE, r.quality)
+  );
+}
+
+/** Writes an ASCII string at `at` (short strings: a loop beats a call into C++); returns the offset after it. */
+function writeAscii(buf: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
+  return at;
+}
+
+/** Writes a safe integer's decimal digits at `at`; returns the offset after them. */
+function writeInteger(buf: Buffer, at: number, n: number): number {
+  if (n < 0) {
+    buf[at++] = 0x2d; // '-'
+    n = -n;
+  }
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    buf[i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
 }
 
 function invalidBatch(rejected: RejectedReading[]): Error {

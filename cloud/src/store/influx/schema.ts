@@ -24,3 +24,22 @@ export function qualityOfCode(code: unknown): Quality {
   for (const [quality, value] of Object.entries(QUALITY_CODE)) if (value === code) return quality as Quality;
   return 'uncertain';
 }
+
+/** Rollup levels the store keeps, by bucket width. */
+export type RollupLevel = '1m' | '1h';
+
+/** Where each rollup lives, and the continuous query that fills it. Names are on disk: never rename. */
+export const ROLLUPS: Readonly<Record<RollupLevel, { retentionPolicy: string; measurement: string; cq: string; bucketMs: number }>> = {
+  '1m': { retentionPolicy: 'rollup_1m', measurement: 'telemetry_1m', cq: 'cq_telemetry_1m', bucketMs: 60_000 },
+  '1h': { retentionPolicy: 'rollup_1h', measurement: 'telemetry_1h', cq: 'cq_telemetry_1h', bucketMs: 3_600_000 },
+};
+
+/**
+ * Fields of a rollup point, over the readings of one series in one bucket whose quality is not bad (`q` < 2):
+ * mean, min, max and sum (float) of `value`, and count (integer). `sum` lets coarser buckets weigh means exactly
+ * (a day's mean is sum(sum) / sum(count) over its hours).
+ */
+export const ROLLUP_FIELDS = ['mean', 'min', 'max', 'count', 'sum'] as const;
+
+/** Quality codes at or above this are left out of rollups (bad readings are kept raw only). */
+export const ROLLUP_QUALITY_BELOW = QUALITY_CODE.bad;
