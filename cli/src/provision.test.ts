@@ -131,7 +131,7 @@ ha-nam-thanh-liem,Thanh Liêm,Thanh Liêm,20.47,105.92,gw-tl-01,wx-01,modbus-rtu
     expect(config.inputs).toEqual([expect.objectContaining({ driver: 'pms5003' })]);
     const registry = Registry.open(path.join(home, 'registry.db'));
     try {
-      expect((await registry.verifyMqtt('gw-tl-01', config.mqtt.password)).ok).toBe(true);
+      expect((await registry.verifyMqtt('gw-tl-01', config.mqtt.password!)).ok).toBe(true);
     } finally {
       registry.close();
     }

@@ -1,46 +1,124 @@
-import { readFile } from 'node:fs/promises';
+import { getMetric } from '@ioc/protocol';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { drivers, type DriverName } from './drivers/index.js';
+import type { DriverFactory } from './driver.js';
+import { drivers as builtinDrivers } from './drivers/index.js';
 
-const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' });
+/** Where the outbox and the last good remote config live when a config file names no `dataDir`. */
+export const DEFAULT_DATA_DIR = '/var/lib/ioc-edge';
 
-/** The agent's configuration file (JSON). Every default is listed in edge/sample-config.jsonc. */
-export const AgentConfigSchema = Type.Object({
-  gateway: Type.Object({ site: Id, id: Id }),
-  mqtt: Type.Object({
-    url: Type.String({ pattern: '^(mqtts?|tcp|ssl)://' }),
-    /** Defaults to the gateway id (the broker requires them equal). */
-    username: Type.Optional(Id),
-    password: Type.String({ minLength: 1 }),
-    keepaliveSec: Type.Integer({ minimum: 5, maximum: 1200, default: 30 }),
-  }),
-  outbox: Type.Object({ maxReadings: Type.Integer({ minimum: 1, default: 1_000_000 }) }, { default: {} }),
-  uplink: Type.Object(
-    {
-      maxBatchReadings: Type.Integer({ minimum: 1, maximum: 2000, default: 500 }),
-      lingerMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
-    },
-    { default: {} },
-  ),
-  inputs: Type.Array(Type.Object({ driver: Type.String() }, { additionalProperties: true }), { minItems: 1 }),
-});
+/** The drivers an agent may run, by the value of an input's `driver` field (the built-in `drivers` by default). */
+export type DriverRegistry = Readonly<Record<string, DriverFactory<unknown>>>;
+
+const ID_ERROR = 'is not a valid id: use 1–64 of a-z 0-9 _ -, starting with a letter or digit';
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', 'x-error': ID_ERROR });
+const Path = Type.String({ minLength: 1 });
+const Ms = (def: number, min: number, max: number) => Type.Integer({ minimum: min, maximum: max, default: def });
+
+/**
+ * The agent's configuration file (YAML or JSON). Every default is listed, commented, in edge/sample-config.yaml.
+ * Unknown fields are refused everywhere except inside an input (its driver checks those).
+ */
+export const AgentConfigSchema = Type.Object(
+  {
+    gateway: Type.Object({ site: Id, id: Id }, { additionalProperties: false }),
+    /** Folder of the outbox and the last good remote config. A config file without it gets DEFAULT_DATA_DIR. */
+    dataDir: Type.Optional(Path),
+    mqtt: Type.Object(
+      {
+        url: Type.String({ pattern: '^(mqtts?|tcp|ssl)://', 'x-error': 'must start with mqtt://, mqtts://, tcp:// or ssl://' }),
+        /** Defaults to the gateway id (the broker requires them equal). */
+        username: Type.Optional(Id),
+        /** The gateway's secret, or… */
+        password: Type.Optional(Type.String({ minLength: 1 })),
+        /** …a file holding it (read at every connect, so a rotated secret needs no restart; one trailing newline is ignored). */
+        passwordFile: Type.Optional(Path),
+        /** PEM CA bundle that signed the broker's certificate (mqtts:// only; default: the system's CAs). */
+        caFile: Type.Optional(Path),
+        /** PEM client certificate and key, for brokers that require one (mqtts:// only). */
+        certFile: Type.Optional(Path),
+        keyFile: Type.Optional(Path),
+        keepaliveSec: Type.Integer({ minimum: 5, maximum: 1200, default: 30 }),
+        connectTimeoutMs: Ms(10_000, 1000, 120_000),
+        /** Reconnect delay after a failed or lost connection: doubles from min to max, each drawn in [½, 1] of it. */
+        reconnectMinMs: Ms(1000, 10, 600_000),
+        reconnectMaxMs: Ms(60_000, 10, 3_600_000),
+      },
+      { additionalProperties: false },
+    ),
+    outbox: Type.Object(
+      {
+        maxBytes: Type.Integer({ minimum: 65_536, default: 512 * 1024 * 1024 }),
+        maxReadings: Type.Integer({ minimum: 1, default: 20_000_000 }),
+        sync: Type.Enum(['full', 'normal'], { default: 'full' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    uplink: Type.Object(
+      {
+        maxBatchReadings: Type.Integer({ minimum: 1, maximum: 2000, default: 500 }),
+        lingerMs: Ms(1000, 0, 60_000),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    http: Type.Object(
+      {
+        /** Interface of /healthz and /metrics; keep it on loopback unless a firewall guards the port. */
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        /** 0 turns the endpoint off. */
+        port: Type.Integer({ minimum: 0, maximum: 65_535, default: 9464 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    clock: Type.Object(
+      {
+        /** An http(s) URL whose `Date` header is the reference time (e.g. the cloud's /api/v1/health). */
+        referenceUrl: Type.Optional(Type.String({ pattern: '^https?://', 'x-error': 'must start with http:// or https://' })),
+        /** A skew beyond this is reported as `clockSkewMs` in the birth message. */
+        maxSkewMs: Ms(5000, 1000, 86_400_000),
+        checkIntervalMs: Ms(3_600_000, 10_000, 86_400_000),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    inputs: Type.Array(Type.Object({ driver: Type.String(), id: Id }, { additionalProperties: true }), { minItems: 1, maxItems: 256 }),
+  },
+  { additionalProperties: false },
+);
 
 export type AgentConfigRaw = Static<typeof AgentConfigSchema>;
 
+/** `value * gain + offset`, applied to one metric of an input before the plausibility check. */
+export interface Calibration {
+  readonly gain: number;
+  readonly offset: number;
+}
+
+/** One input: its driver, its id, its config as parsed by that driver, and its calibration. */
+export interface InputConfig {
+  readonly driver: string;
+  readonly id: string;
+  readonly config: unknown;
+  /** By metric name; metrics absent here pass unchanged. */
+  readonly calibration: Readonly<Record<string, Calibration>>;
+}
+
 export interface AgentConfig extends Omit<AgentConfigRaw, 'inputs'> {
-  /** Each input's config, as parsed by its driver. */
-  inputs: { driver: DriverName; config: unknown }[];
+  readonly inputs: readonly InputConfig[];
 }
 
 /** A configuration error; `message` names the full path of what was wrong, e.g. `inputs[0].port: …`. */
 export class ConfigError extends Error {
   readonly code = 'IOC_ERR_CONFIG';
+  /**
+   * @param path the offending value, e.g. `inputs[0].port` ('' for the whole config)
+   * @param file the config file, when the config came from one
+   */
   constructor(
     readonly path: string,
-    detail: string,
+    readonly detail: string,
+    readonly file?: string,
   ) {
-    super(path ? `${path}: ${detail}` : detail);
+    super([file, path, detail].filter(Boolean).join(': '));
     this.name = 'ConfigError';
   }
 }
@@ -57,49 +135,136 @@ function toPath(pointer: string): string {
     .replace(/^\./, '');
 }
 
-/** Validates a parsed config object, applying defaults; throws ConfigError naming the first problem. */
-export function parseAgentConfig(raw: unknown): AgentConfig {
-  const withDefaults = validator.Default(structuredClone(raw));
-  const first = validator.Errors(withDefaults)[0];
-  if (first) {
-    const field = first.keyword === 'required' && 'params' in first ? (first.params as { requiredProperties?: string[] }).requiredProperties?.[0] : undefined;
-    const path = [toPath(first.instancePath), field].filter(Boolean).join('.');
-    throw new ConfigError(path, field ? 'is required' : first.message);
-  }
-  const cfg = withDefaults as AgentConfigRaw;
-  const inputs = cfg.inputs.map((input, i) => {
-    const factory = (drivers as Record<string, (typeof drivers)[DriverName] | undefined>)[input.driver];
-    if (!factory) throw new ConfigError(`inputs[${i}].driver`, `unknown driver ${JSON.stringify(input.driver)}; known: ${Object.keys(drivers).join(', ')}`);
-    try {
-      return { driver: input.driver as DriverName, config: factory.parseConfig(input, `inputs[${i}]`) };
-    } catch (err) {
-      const e = err as { code?: string; message?: string };
-      if (e.code === 'IOC_ERR_CONFIG') throw new ConfigError('', e.message ?? String(err));
-      throw err;
-    }
-  });
-  const ids = new Set<string>();
-  cfg.inputs.forEach((input, i) => {
-    const id = (input as { id?: unknown }).id;
-    if (typeof id === 'string' && ids.has(id)) throw new ConfigError(`inputs[${i}].id`, `duplicate input id ${JSON.stringify(id)}`);
-    if (typeof id === 'string') ids.add(id);
-  });
-  return Object.freeze({ ...cfg, inputs });
+/** The sub-schema at a JSON-pointer-like schema path (`#/properties/mqtt/properties/url`). */
+function schemaAt(schemaPath: string): Record<string, unknown> {
+  let node: unknown = AgentConfigSchema;
+  for (const seg of schemaPath.replace(/^#\/?/, '').split('/').filter(Boolean)) node = (node as Record<string, unknown>)[seg];
+  return (node ?? {}) as Record<string, unknown>;
 }
 
-/** Reads and validates a JSON config file; syntax errors name the file and position. */
-export async function loadAgentConfig(file: string): Promise<AgentConfig> {
-  const text = await readFile(file, 'utf8');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError('', `${file} is not valid JSON: ${(err as Error).message}`);
+const TYPE_NAMES: Record<string, string> = { string: 'a string', integer: 'an integer', number: 'a number', object: 'an object', array: 'an array', boolean: 'true or false' };
+
+/** A readable message for TypeBox's first error, with the path in the config's own notation. */
+function describeSchemaError(raw: unknown, errors: ReturnType<typeof validator.Errors>): ConfigError | undefined {
+  const first = errors[0];
+  if (!first) return undefined;
+  const path = toPath(first.instancePath);
+  const params = first.params as Record<string, unknown>;
+  const got = valueAt(raw, first.instancePath);
+  const shown = typeof got === 'object' || got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+  switch (first.keyword) {
+    case 'required':
+      return new ConfigError([path, (params.requiredProperties as string[])[0]].filter(Boolean).join('.'), 'is required');
+    case 'boolean': {
+      const parent = schemaAt(first.schemaPath.replace(/\/additionalProperties$/, ''));
+      const allowed = Object.keys(parent.properties ?? {}).join(', ');
+      return new ConfigError(path, `unknown field (allowed: ${allowed})`);
+    }
+    case 'type':
+      return new ConfigError(path, `must be ${TYPE_NAMES[params.type as string] ?? String(params.type)}${shown}`);
+    case 'enum':
+      return new ConfigError(path, `must be one of ${(params.allowedValues as string[]).map((v) => `'${v}'`).join(', ')}${shown}`);
+    case 'pattern': {
+      const custom = schemaAt(first.schemaPath)['x-error'];
+      return new ConfigError(path, `${JSON.stringify(got)} ${typeof custom === 'string' ? custom : first.message}`);
+    }
+    default:
+      return new ConfigError(path, `${first.message}${shown}`);
   }
-  try {
-    return parseAgentConfig(raw);
-  } catch (err) {
-    if ((err as { code?: string }).code === "IOC_ERR_CONFIG") throw new ConfigError('', `${file}: ${(err as Error).message}`);
-    throw err;
+}
+
+function valueAt(raw: unknown, pointer: string): unknown {
+  let node = raw;
+  for (const seg of pointer.split('/').slice(1)) node = (node as Record<string, unknown> | undefined)?.[seg];
+  return node;
+}
+
+/** A driver's IOC_ERR_CONFIG error as a ConfigError (its message already names the path). */
+function fromDriverError(err: unknown): unknown {
+  const e = err as { code?: string; message?: string; path?: string };
+  if (e.code !== 'IOC_ERR_CONFIG') return err;
+  const path = e.path ?? '';
+  const message = e.message ?? String(err);
+  return new ConfigError(path, path && message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message);
+}
+
+/** `inputs[i].calibration`: `{ <metric>: { gain?, offset? } }`. */
+export function parseCalibration(raw: unknown, path: string): Record<string, Calibration> {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(path, 'must be an object of { <metric>: { gain, offset } }');
+  const out: Record<string, Calibration> = {};
+  for (const [metric, value] of Object.entries(raw as Record<string, unknown>)) {
+    const at = `${path}.${metric}`;
+    if (!getMetric(metric)) throw new ConfigError(at, `${JSON.stringify(metric)} is not a known metric (see the metric catalogue in docs/protocol.md)`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(at, 'must be an object { gain, offset }');
+    const unknown = Object.keys(value).find((k) => k !== 'gain' && k !== 'offset');
+    if (unknown) throw new ConfigError(`${at}.${unknown}`, 'unknown field (allowed: gain, offset)');
+    const { gain = 1, offset = 0 } = value as { gain?: unknown; offset?: unknown };
+    if (typeof gain !== 'number' || !Number.isFinite(gain) || gain === 0) throw new ConfigError(`${at}.gain`, 'must be a finite number other than 0');
+    if (typeof offset !== 'number' || !Number.isFinite(offset)) throw new ConfigError(`${at}.offset`, 'must be a finite number');
+    out[metric] = Object.freeze({ gain, offset });
   }
+  return Object.freeze(out);
+}
+
+function parseInput(input: Record<string, unknown>, i: number, registry: DriverRegistry): InputConfig {
+  const path = `inputs[${i}]`;
+  const driver = input.driver as string;
+  const factory = Object.hasOwn(registry, driver) ? registry[driver] : undefined;
+  if (!factory) throw new ConfigError(`${path}.driver`, `unknown driver ${JSON.stringify(driver)}; known: ${Object.keys(registry).join(', ')}`);
+  const { calibration, ...driverRaw } = input;
+  let config: unknown;
+  try {
+    config = factory.parseConfig(driverRaw, path);
+  } catch (err) {
+    throw fromDriverError(err);
+  }
+  return Object.freeze({ driver, id: input.id as string, config, calibration: parseCalibration(calibration, `${path}.calibration`) });
+}
+
+function checkMqtt(mqtt: AgentConfigRaw['mqtt']): void {
+  if (mqtt.password === undefined && mqtt.passwordFile === undefined) throw new ConfigError('mqtt.password', 'is required (or mqtt.passwordFile)');
+  if (mqtt.password !== undefined && mqtt.passwordFile !== undefined) throw new ConfigError('mqtt.passwordFile', 'give mqtt.password or mqtt.passwordFile, not both');
+  const tls = /^(mqtts|ssl):\/\//.test(mqtt.url);
+  for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+    if (mqtt[key] !== undefined && !tls) throw new ConfigError(`mqtt.${key}`, 'needs an mqtts:// (TLS) url');
+  }
+  if ((mqtt.certFile === undefined) !== (mqtt.keyFile === undefined)) {
+    throw new ConfigError(mqtt.certFile === undefined ? 'mqtt.certFile' : 'mqtt.keyFile', 'a client certificate needs both certFile and keyFile');
+  }
+  if (mqtt.reconnectMaxMs < mqtt.reconnectMinMs) throw new ConfigError('mqtt.reconnectMaxMs', `must be at least reconnectMinMs (${mqtt.reconnectMinMs})`);
+}
+
+/**
+ * Validates a parsed config object, applying defaults; throws ConfigError naming the first problem. Pure: it reads
+ * no file (loadAgentConfig also checks the files the config names). Each input is checked by its driver, with its
+ * `calibration` taken out first.
+ */
+export function parseAgentConfig(raw: unknown, registry: DriverRegistry = builtinDrivers): AgentConfig {
+  const withDefaults: unknown = validator.Default(withoutEmptySections(structuredClone(raw)));
+  const schemaError = describeSchemaError(withDefaults, validator.Errors(withDefaults));
+  if (schemaError) throw schemaError;
+  const cfg = withDefaults as AgentConfigRaw;
+  checkMqtt(cfg.mqtt);
+  const ids = new Set<string>();
+  cfg.inputs.forEach((input, i) => {
+    if (ids.has(input.id)) throw new ConfigError(`inputs[${i}].id`, `duplicate input id ${JSON.stringify(input.id)}`);
+    ids.add(input.id);
+  });
+  const inputs = cfg.inputs.map((input, i) => parseInput(input, i, registry));
+  return deepFreeze({ ...cfg, inputs });
+}
+
+/** A YAML section whose lines are all commented out (`outbox:` alone) is null: it counts as absent. */
+function withoutEmptySections(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

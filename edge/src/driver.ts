@@ -20,6 +20,16 @@ export interface DriverLogger {
   error: LogFn;
 }
 
+/** A frame (or poll) a driver received but could not turn into readings. */
+export interface FrameError {
+  /** Stable code, e.g. `IOC_ERR_FRAME_CHECKSUM`, `IOC_ERR_MODBUS_TIMEOUT`, `IOC_ERR_MODBUS_EXCEPTION`. */
+  readonly code: string;
+  /** For people, e.g. `checksum 0x1234, expected 0x1235`. */
+  readonly message?: string;
+  /** The sensor concerned, when the driver knows it. */
+  readonly sensor?: string;
+}
+
 /** What the agent gives each driver instance. */
 export interface DriverContext {
   /** Where readings go. */
@@ -27,6 +37,12 @@ export interface DriverContext {
   readonly log: DriverLogger;
   /** The agent's clock, epoch ms: drivers stamp readings with it (fake clocks in tests). */
   now(): number;
+  /**
+   * Optional: told of every frame-level error, synchronously, as it is counted in stats() (`ioc edge probe` prints
+   * them; the agent counts them by code in /metrics). A driver that calls it must call it for every such error.
+   * Must not throw. Drivers that do not call it expose their errors through stats() counters only.
+   */
+  readonly onFrameError?: (error: FrameError) => void;
 }
 
 /**
