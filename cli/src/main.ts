@@ -1,6 +1,7 @@
 import { edgeCommand, edgeHelp } from './edge.js';
 import { provisionCommand, provisionHelp } from './provision.js';
 import { upCommand, upHelp } from './up.js';
+import { simCommand, simHelp } from './sim-command.js';
 import { VERSION } from './stack.js';
 
 type Command = { summary: string; help: string; run: (argv: string[], out: (s: string) => void) => Promise<number> };
@@ -10,6 +11,7 @@ const commands: Record<string, Command> = {
   up: { summary: 'bring up the whole system on a simulated site', help: upHelp, run: upCommand },
   provision: { summary: 'provision a gateway and print its credentials and edge config', help: provisionHelp, run: provisionCommand },
   edge: { summary: "run or check a gateway's edge agent", help: edgeHelp, run: edgeCommand },
+  sim: { summary: 'simulate a province (scenarios), publish its history, or generate load', help: simHelp, run: simCommand },
 };
 
 const usage = (): string =>

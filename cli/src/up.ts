@@ -1,15 +1,16 @@
 import { once } from 'node:events';
 import pino from 'pino';
-import { parse, port } from './args.js';
+import { parse, port, UsageError } from './args.js';
 import { homeFiles, iocHome } from './home.js';
 import { startStack } from './stack.js';
-import { DEMO, startDemoSite } from './demo-site.js';
+import { DEMO, startDemoSite, type DemoSite } from './demo-site.js';
 
 export const upHelp = `Usage: ioc up [options]
 
-Brings up the whole system on one machine with a simulated site: InfluxDB (a managed child process,
-data under $IOC_HOME), the MQTT broker, the cloud API and ingest, a simulated PMS5003 on a virtual
-serial port and a real edge agent reading it. Ctrl-C stops everything.
+Brings up the whole system on one machine with a simulated province: InfluxDB (a managed child process,
+data under $IOC_HOME), the MQTT broker, the cloud API and ingest, and the shipped Hà Nam scenario
+(simulators/scenarios/ha-nam.yaml): dust sensors, gas, weather and water stations and cameras on virtual
+serial ports and loopback ports, with a real edge agent per gateway reading them. Ctrl-C stops everything.
 
 Options (each also an environment variable):
   --home DIR          $IOC_HOME, default ./.ioc
@@ -18,6 +19,9 @@ Options (each also an environment variable):
   --influx-port N     $IOC_INFLUX_PORT, default 8186 (the managed InfluxDB; not the system's 8086)
   --influx-url URL    $IOC_INFLUX_URL: use a running InfluxDB 1.x instead of starting one
   --no-sim            do not start the simulated site
+  --scenario FILE     run this scenario instead of Hà Nam (a path, or a shipped name: ha-nam, minimal)
+  --speed N           scenario seconds per real second (values, episodes, faults); default the file's
+  --backfill DAYS     first publish DAYS of the scenario's history (historical: true), then go live
   --verbose           logs to the terminal as well as $IOC_HOME/ioc.log
 `;
 
@@ -29,6 +33,9 @@ export async function upCommand(argv: string[], out: (s: string) => void): Promi
     'influx-port': { type: 'string' },
     'influx-url': { type: 'string' },
     'no-sim': { type: 'boolean', default: false },
+    scenario: { type: 'string' },
+    speed: { type: 'string' },
+    backfill: { type: 'string' },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   });
@@ -36,6 +43,8 @@ export async function upCommand(argv: string[], out: (s: string) => void): Promi
     out(upHelp);
     return 0;
   }
+  const speed = positiveNumber('--speed', values.speed);
+  const backfillDays = positiveNumber('--backfill', values.backfill);
   const home = iocHome(values.home);
   const files = homeFiles(home);
   const level = process.env.IOC_LOG_LEVEL ?? 'info';
@@ -54,7 +63,18 @@ export async function upCommand(argv: string[], out: (s: string) => void): Promi
   });
   let demo: Awaited<ReturnType<typeof startDemoSite>> | undefined;
   try {
-    if (!values['no-sim']) demo = await startDemoSite({ registry: stack.registry, mqttUrl: stack.broker.url, runDir: files.run, log });
+    if (!values['no-sim']) {
+      demo = await startDemoSite({
+        registry: stack.registry,
+        mqttUrl: stack.broker.url,
+        runDir: files.run,
+        log,
+        ...(values.scenario ? { scenarioFile: values.scenario } : {}),
+        ...(speed !== undefined ? { speed } : {}),
+        ...(backfillDays !== undefined ? { backfillDays } : {}),
+        onEvent: (e) => log.info({ scenarioEvent: e }, 'scenario'),
+      });
+    }
   } catch (err) {
     await stack.close();
     throw err;
@@ -68,9 +88,7 @@ export async function upCommand(argv: string[], out: (s: string) => void): Promi
       `  InfluxDB     ${stack.influxUrl}   (database "ioc")`,
       `  admin token  ${stack.adminTokenFile}`,
       `  logs         ${files.log}`,
-      demo
-        ? `  simulated    site ${DEMO.site}, gateway ${DEMO.gateway}, PMS5003 "${DEMO.sensor}" on ${demo.hostPath}`
-        : '  simulated    none (--no-sim)',
+      ...(demo ? simulatedLines(demo) : ['  simulated    none (--no-sim)']),
       '',
       'Try:',
       `  curl -H "Authorization: Bearer $(cat ${stack.adminTokenFile})" "${api}/api/v1/telemetry?sensor=${DEMO.sensor}&metric=pm25"`,
@@ -88,4 +106,26 @@ export async function upCommand(argv: string[], out: (s: string) => void): Promi
   log.flush();
   out('Stopped.\n');
   return 0;
+}
+
+function positiveNumber(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`${flag}: ${JSON.stringify(raw)} is not a positive number`);
+  return n;
+}
+
+/** The banner's lines about the simulated scenario. */
+function simulatedLines(demo: DemoSite): string[] {
+  const spec = demo.scenario.spec;
+  const devices = demo.run.gateways.reduce((n, g) => n + g.devices.length, 0);
+  const agents = demo.gateways.filter((g) => g.agent).length;
+  const skipped = demo.gateways.flatMap((g) => g.skipped.map((s) => `${g.gateway}/${s.sensor}: ${s.reason}`));
+  const lines = [
+    `  simulated    scenario ${spec.id} (${spec.name.vi}): ${spec.sites.length} sites, ${devices} devices, ${agents} edge agents, ${spec.faults.length} faults scheduled, speed ×${demo.run.clock.speed}`,
+  ];
+  if (demo.hostPath) lines.push(`               e.g. site ${DEMO.site}, gateway ${DEMO.gateway}, PMS5003 "${DEMO.sensor}" on ${demo.hostPath}`);
+  if (demo.backfill) lines.push(`               history: ${demo.backfill.readings} readings back to ${new Date(demo.backfill.fromMs).toISOString()} (historical: true)`);
+  for (const line of skipped) lines.push(`               not read by an agent: ${line}`);
+  return lines;
 }

@@ -5,3 +5,5 @@ export * from './devices/sds011/index.js';
 export * from './devices/modbus/index.js';
 export * from './devices/opcua-station/index.js';
 export * from './devices/cameras/index.js';
+export * from './scenario/index.js';
+export * from './load/index.js';
