@@ -10,6 +10,7 @@ import { AlertStore } from './alerts/store.js';
 import { AlertHub } from './alerts/hub.js';
 import { AlertService } from './alerts/service.js';
 import { WebhookDispatcher } from './alerts/webhooks.js';
+import { startAqiJob } from './site-aqi/job.js';
 
 /** Ingest tuning knobs (batching, window, retries); see IngestOptions for each default. */
 export type IngestTuning = Pick<
@@ -67,7 +68,15 @@ function startAlerts(opts: CloudOptions, file: string, tickMs: number | undefine
   hub.subscribe((event) => webhooks.enqueue(event));
   webhooks.start();
   const service = AlertService.start({ hub, registry: opts.registry, log, ...(tickMs !== undefined ? { tickMs } : {}) });
+  // Each site's hourly VN_AQI feeds the aqi_category rules.
+  const aqiJob = startAqiJob({
+    store: opts.store,
+    sites: () => opts.registry.listSites().map((s) => s.id),
+    onSiteAqi: (site, hour, aqi) => service.onSiteAqi(site, hour, aqi),
+    log,
+  });
   const close = async (): Promise<void> => {
+    aqiJob.stop();
     service.close();
     await webhooks.stop();
     hub.store.close();
