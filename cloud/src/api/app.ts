@@ -18,6 +18,7 @@ import { equipmentRoutes } from './equipment.js';
 import { adminRoutes } from './admin.js';
 import { importRoutes } from './import.js';
 import { aqiRoutes } from './aqi.js';
+import { uptimeRoutes } from './uptime.js';
 import { alertRoutes } from './alerts.js';
 import { webhookRoutes } from './webhooks.js';
 import { ruleRoutes, type RuleAdmin } from './rules.js';
@@ -105,6 +106,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes, { guard, registry: deps.registry });
   await app.register(importRoutes, { guard, registry: deps.registry });
   await app.register(aqiRoutes, { guard, store: deps.store, registry: deps.registry });
+  await app.register(uptimeRoutes, { guard, store: deps.store, registry: deps.registry });
   if (deps.alerts) {
     await app.register(alertRoutes, { guard, hub: deps.alerts.hub, actions: deps.alerts.actions });
     await app.register(webhookRoutes, { guard, webhooks: deps.alerts.webhooks });

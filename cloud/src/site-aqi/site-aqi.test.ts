@@ -42,6 +42,12 @@ beforeAll(async () => {
     ];
   });
   readings.push({ site: 'ha-nam-phu-ly', gateway: 'gw-01', sensor: 'gas-01', metric: 'no2', ts: LAST + 5 * 60_000, value: 118.7, quality: 'good' });
+  // A camera heartbeat every 5 min over the last complete hour: down for 3 of the 12.
+  registry.createGatewayWithHash('ha-nam-phu-ly', 'gw-01', 'unused', 'test');
+  registry.upsertCamera({ id: 'cam-ql1a-km12', site: 'ha-nam-phu-ly', gateway: 'gw-01' }, 'test');
+  for (let i = 0; i < 12; i++) {
+    readings.push({ site: 'ha-nam-phu-ly', gateway: 'gw-01', sensor: 'cam-ql1a-km12', metric: 'camera_online', ts: LAST + i * 300_000, value: i >= 4 && i < 7 ? 0 : 1, quality: 'good' });
+  }
   await store.write(readings);
   await store.refreshRollups(LAST - 12 * HOUR, LAST + HOUR);
   app = await buildApi({
@@ -55,6 +61,16 @@ afterAll(async () => {
   await influxd?.stop();
   registry?.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('camera uptime', () => {
+  it('is the share of heartbeats online over the period', async () => {
+    const res = await app.inject({ method: 'GET', url: `/api/v1/cameras/cam-ql1a-km12/uptime?from=${LAST}&to=${LAST + HOUR}`, headers: { authorization: `Bearer ${token}` } });
+    expect(JSON.parse(res.body)).toMatchObject({ camera: 'cam-ql1a-km12', uptime: 0.75, heartbeats: 12 });
+    const none = await app.inject({ method: 'GET', url: `/api/v1/cameras/cam-ql1a-km12/uptime?from=${LAST - 5 * HOUR}&to=${LAST - 4 * HOUR}`, headers: { authorization: `Bearer ${token}` } });
+    expect(JSON.parse(none.body)).toMatchObject({ uptime: null, heartbeats: 0 });
+    expect((await app.inject({ method: 'GET', url: '/api/v1/cameras/nope/uptime', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(404);
+  });
 });
 
 describe('site VN_AQI from the hourly rollup', () => {
