@@ -4,3 +4,4 @@ import { ingestBench } from './ingest.bench.js';
 import { edgeOutboxBench } from './edge-outbox.bench.js';
 
 /** Every benchmark, by name. Each lives in its own file beside this one. */
+export const benches: Bench[] = [alertsBench, ingestBench, edgeOutboxBench];
