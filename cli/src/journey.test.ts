@@ -2,6 +2,7 @@ import { mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
 import pino from 'pino';
 import { openPtyPair, type PtyPair } from '@ioc/simulators';
 import { parseAgentConfig, startAgent, type RunningAgent } from '@ioc/edge';
@@ -112,6 +113,13 @@ describe('a reading travels from the serial port to the API', () => {
       'test',
     );
     const event = firstAlertEvent(`${stack.cloud.url}/api/v1/alerts/stream?access_token=${stack.adminToken}`);
+    // An integration (e.g. Node-RED) reads the same transitions from MQTT with an observer account.
+    const observerSecret = await stack.registry.issueServiceSecret('svc-node-red', 'observer', 'test');
+    const observer = await mqtt.connectAsync(stack.broker.url, { clientId: 'svc-node-red', username: 'svc-node-red', password: observerSecret, reconnectPeriod: 0 });
+    await observer.subscribeAsync('ioc/v1/alerts/#', { qos: 1 });
+    const onMqtt = new Promise<{ topic: string; body: Record<string, unknown> }>((resolve) =>
+      observer.once('message', (topic, payload) => resolve({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> })),
+    );
     await new Promise((r) => setTimeout(r, 100));
     framesLater = 1;
     writeFrame();
@@ -123,6 +131,10 @@ describe('a reading travels from the serial port to the API', () => {
       subject: { site: 'ha-nam', gateway: 'gw-01', sensor: 'pm-01', metric: 'pm25' },
       cause: { sensor: 'pm-01', metric: 'pm25', ts: MEASURED_AT + 1000, value: 8 },
     });
+    const viaMqtt = await onMqtt;
+    await observer.endAsync();
+    expect(viaMqtt.topic).toBe('ioc/v1/alerts/ha-nam');
+    expect(viaMqtt.body).toMatchObject({ type: 'opened', ruleId: 'pm25-demo', cause: { value: 8 } });
     const list = await get(`${stack.cloud.url}/api/v1/alerts?state=open`, stack.adminToken);
     expect((list.body.alerts as { ruleId: string }[]).map((a) => a.ruleId)).toEqual(['pm25-demo']);
   });

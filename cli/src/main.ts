@@ -1,3 +1,4 @@
+import { brokerCommand, brokerHelp } from './broker-command.js';
 import { edgeCommand, edgeHelp } from './edge.js';
 import { provisionCommand, provisionHelp } from './provision.js';
 import { upCommand, upHelp } from './up.js';
@@ -11,6 +12,7 @@ const commands: Record<string, Command> = {
   up: { summary: 'bring up the whole system on a simulated site', help: upHelp, run: upCommand },
   provision: { summary: 'provision a gateway and print its credentials and edge config', help: provisionHelp, run: provisionCommand },
   edge: { summary: "run or check a gateway's edge agent", help: edgeHelp, run: edgeCommand },
+  broker: { summary: 'run the MQTT broker alone (one node of a cluster with --redis)', help: brokerHelp, run: brokerCommand },
   sim: { summary: 'simulate a province (scenarios), publish its history, or generate load', help: simHelp, run: simCommand },
 };
 

@@ -74,8 +74,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
     const broker = await startBroker({
       port: opts.mqttPort,
-      credentials: { verify: (username, password) => registry.verifyMqtt(username, password) },
+      credentials: {
+        verify: (username, password) => registry.verifyMqtt(username, password),
+        // polled every few seconds: a gateway revoked while connected is disconnected
+        isRevoked: async (username) => registry.isRevoked(username),
+      },
       log: log.child({ component: 'broker' }),
+      metricsPort: 0, // Prometheus GET /metrics on a free port: stack.broker.metricsUrl, logged at start
     });
     cleanups.push(() => broker.close());
 

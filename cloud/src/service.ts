@@ -154,6 +154,13 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
         onAck: (_site, gateway, ack) => opts.registry.recordConfigAck(gateway, ack.version, ack.ok, ack.error),
       });
     }
+    if (alerts && config) {
+      const channel = config;
+      const log = opts.log.child({ component: 'alerts-mqtt' });
+      alerts.hub.subscribe((event) => {
+        channel.publishAlert(event.subject.site, event).catch((err: unknown) => log.warn({ err, eventId: event.id }, 'alert not published on MQTT'));
+      });
+    }
     address = await app.listen({ port: opts.http.port, host: opts.http.host ?? '127.0.0.1' });
   } catch (err) {
     await app.close();

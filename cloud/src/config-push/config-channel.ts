@@ -14,13 +14,16 @@ export interface ConfigChannelOptions {
 }
 
 export interface ConfigChannel extends ConfigPublisher {
+  /** Publishes an alert transition on ioc/v1/alerts/{site} (QoS 1, not retained) for integrations such as Node-RED. */
+  publishAlert(site: string, event: unknown): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * The cloud's side of remote configuration: publishes each gateway's config retained on
  * ioc/v1/{site}/{gateway}/config (QoS 1, so a gateway offline now gets it when it returns) and
- * records the gateways' acks from .../config/ack.
+ * records the gateways' acks from .../config/ack. The same session carries alert transitions to
+ * ioc/v1/alerts/{site}: mqtt.js keeps QoS 1 messages queued across a reconnect.
  */
 export async function startConfigChannel(opts: ConfigChannelOptions): Promise<ConfigChannel> {
   const client: MqttClient = await mqtt.connectAsync(opts.mqttUrl, {
@@ -48,6 +51,9 @@ export async function startConfigChannel(opts: ConfigChannelOptions): Promise<Co
   return {
     async publish(site, gateway, body) {
       await client.publishAsync(topics.config(site, gateway), JSON.stringify(body), { qos: 1, retain: true });
+    },
+    async publishAlert(site, event) {
+      await client.publishAsync(`ioc/v1/alerts/${site}`, JSON.stringify(event), { qos: 1 });
     },
     async close() {
       await client.endAsync();

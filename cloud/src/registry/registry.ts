@@ -28,6 +28,12 @@ function requireId(kind: string, id: string): void {
   }
 }
 
+/** `alerts` is reserved: ioc/v1/alerts/{site} carries alert transitions. */
+function requireSiteId(id: string): void {
+  requireId('site', id);
+  if (id === 'alerts') throw new CloudError('IOC_ERR_INVALID_ID', 'site id "alerts" is reserved (ioc/v1/alerts/… carries alert transitions)');
+}
+
 function requireCoordinates(lat: number | null | undefined, lon: number | null | undefined): void {
   if (lat != null && !(lat >= -90 && lat <= 90)) throw new CloudError('IOC_ERR_BAD_REQUEST', `lat ${lat} is outside −90…90`);
   if (lon != null && !(lon >= -180 && lon <= 180)) throw new CloudError('IOC_ERR_BAD_REQUEST', `lon ${lon} is outside −180…180`);
@@ -90,7 +96,7 @@ export class Registry {
 
   /** Creates the site if it does not exist; returns it either way (names are set only on creation). */
   ensureSite(id: string, actor: string, names: { vi?: string; en?: string } = {}): Site {
-    requireId('site', id);
+    requireSiteId(id);
     return this.transaction(() => {
       const found = this.getSite(id);
       if (found) return found;
@@ -101,7 +107,7 @@ export class Registry {
 
   /** Creates or updates a site; fields left undefined keep their value. */
   upsertSite(input: SiteInput, actor: string): { site: Site; outcome: UpsertOutcome } {
-    requireId('site', input.id);
+    requireSiteId(input.id);
     requireCoordinates(input.lat, input.lon);
     return this.transaction(() => {
       const old = this.getSite(input.id);
