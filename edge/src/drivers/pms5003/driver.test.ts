@@ -142,6 +142,19 @@ describe('pms5003 driver on a real pty', () => {
     expect(driver.stats()).toMatchObject({ framesOk: 2, checksumErrors: 1, lengthErrors: 1 });
   });
 
+  it('gives frames that arrive in one read distinct times, so no reading collapses into another downstream', async () => {
+    pty = await openTestPty(dir);
+    sensor = await FakeSensorEnd.open(pty.devicePath);
+    const h = harness(); // its clock stands still at T0
+    driver = makeDriver(h, pty.hostPath, { emitCounts: false });
+    await driver.start();
+    await sensor.write(Buffer.concat([CAPTURED, SECOND, CAPTURED]));
+    await until(() => h.readings.length === 9, 'three frames of readings');
+    const pm25 = h.readings.filter((x) => x.metric === 'pm25');
+    expect(pm25.map((x) => x.ts)).toEqual([T0, T0 + 1, T0 + 2]);
+    expect(pm25.map((x) => x.value)).toEqual([8, 52, 8]);
+  });
+
   it('in passive mode sends the passive command, then a read every intervalMs', async () => {
     pty = await openTestPty(dir);
     sensor = await FakeSensorEnd.open(pty.devicePath);

@@ -88,9 +88,12 @@ class Pms5003Driver implements Driver {
     if (!this.running) return;
     const frames = this.parser.push(chunk);
     if (frames.length === 0) return;
-    const ts = this.ctx.now();
-    this.lastFrameAt = ts;
+    const now = this.ctx.now();
     for (const frame of frames) {
+      // Frames that arrive in one read (the event loop stalled) get distinct times, 1 ms apart: the same
+      // (sensor, metric, ts) would be one point downstream, and a reading would be lost.
+      const ts = Math.max(now, this.lastFrameAt + 1);
+      this.lastFrameAt = ts;
       if (frame.error !== 0) this.ctx.log.debug({ error: frame.error }, 'PMS5003 reports an error code');
       const readings = frameToReadings(frame, this.config, ts);
       this.readings += readings.length;

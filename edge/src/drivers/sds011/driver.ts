@@ -99,8 +99,9 @@ class Sds011Driver implements Driver {
     if (!this.running) return;
     const messages = this.parser.push(chunk);
     if (messages.length === 0) return;
-    const ts = this.ctx.now();
-    for (const message of messages) this.onMessage(message, ts);
+    const now = this.ctx.now();
+    // Measurements that arrive in one read get distinct times, 1 ms apart (one point per (sensor, metric, ts)).
+    for (const message of messages) this.onMessage(message, message.kind === 'reply' ? now : Math.max(now, this.lastFrameAt + 1));
   }
 
   private onMessage(message: Sds011Message, ts: number): void {
