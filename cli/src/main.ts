@@ -1,19 +1,19 @@
-import { brokerCommand, brokerHelp } from './broker-command.js';
-import { edgeCommand, edgeHelp } from './edge.js';
-import { provisionCommand, provisionHelp } from './provision.js';
-import { upCommand, upHelp } from './up.js';
-import { simCommand, simHelp } from './sim-command.js';
-import { VERSION } from './stack.js';
+import { VERSION } from './version.js';
 
-type Command = { summary: string; help: string; run: (argv: string[], out: (s: string) => void) => Promise<number> };
+type Run = (argv: string[], out: (s: string) => void) => Promise<number>;
+/**
+ * A subcommand's module is imported only when it runs: `ioc edge run` on a gateway never loads the cloud, the
+ * broker or the simulators (memory and start-up time on small field hardware).
+ */
+type Command = { summary: string; load: () => Promise<{ help: string; run: Run }> };
 
 /** Subcommands exist here only once they work end to end. */
 const commands: Record<string, Command> = {
-  up: { summary: 'bring up the whole system on a simulated site', help: upHelp, run: upCommand },
-  provision: { summary: 'provision a gateway and print its credentials and edge config', help: provisionHelp, run: provisionCommand },
-  edge: { summary: "run or check a gateway's edge agent", help: edgeHelp, run: edgeCommand },
-  broker: { summary: 'run the MQTT broker alone (one node of a cluster with --redis)', help: brokerHelp, run: brokerCommand },
-  sim: { summary: 'simulate a province (scenarios), publish its history, or generate load', help: simHelp, run: simCommand },
+  up: { summary: 'bring up the whole system on a simulated site', load: async () => { const m = await import('./up.js'); return { help: m.upHelp, run: m.upCommand }; } },
+  provision: { summary: 'provision sites, gateways, sensors and cameras; bulk import', load: async () => { const m = await import('./provision.js'); return { help: m.provisionHelp, run: m.provisionCommand }; } },
+  edge: { summary: "run, check or probe a gateway's edge agent", load: async () => { const m = await import('./edge.js'); return { help: m.edgeHelp, run: m.edgeCommand }; } },
+  broker: { summary: 'run the MQTT broker alone (one node of a cluster with --redis)', load: async () => { const m = await import('./broker-command.js'); return { help: m.brokerHelp, run: m.brokerCommand }; } },
+  sim: { summary: 'simulate a province (scenarios), publish its history, or generate load', load: async () => { const m = await import('./sim-command.js'); return { help: m.simHelp, run: m.simCommand }; } },
 };
 
 const usage = (): string =>
@@ -46,12 +46,13 @@ export async function main(
     err(`ioc: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  const loaded = await command.load();
   try {
-    return await command.run(rest, out);
+    return await loaded.run(rest, out);
   } catch (error) {
     const e = error as { code?: string; message?: string };
     if (e.code === 'IOC_ERR_USAGE') {
-      err(`ioc ${name}: ${e.message}\n\n${command.help}`);
+      err(`ioc ${name}: ${e.message}\n\n${loaded.help}`);
       return 2;
     }
     if (typeof e.code === 'string' && e.code.startsWith('IOC_ERR_')) {

@@ -4,7 +4,8 @@ import { startBroker, type RunningBroker } from '@ioc/broker';
 import { createInfluxStore, openSqliteDeadLetterStore, Registry, startCloud, startInfluxd, type RunningCloud } from '@ioc/cloud';
 import { homeFiles } from './home.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+export { VERSION };
 const INGEST_ACCOUNT = 'svc-ingest';
 const CONFIG_ACCOUNT = 'svc-config';
 

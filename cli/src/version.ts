@@ -1,0 +1,2 @@
+/** The version of IOC Telemetry this CLI belongs to. */
+export const VERSION = '0.1.0';
