@@ -18,7 +18,9 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { startBroker, type CredentialVerifier } from '@ioc/broker';
-import { createInfluxStore, findFreePort, openSqliteDeadLetterStore, startInfluxd, startIngest, type ManagedInfluxd } from '@ioc/cloud';
+import {
+  AlertHub, AlertService, AlertStore, createInfluxStore, findFreePort, openSqliteDeadLetterStore, Registry, startInfluxd, startIngest, type ManagedInfluxd,
+} from '@ioc/cloud';
 import type { Bench, BenchTable } from './table.js';
 
 const READINGS = Number(process.env.IOC_BENCH_INGEST_READINGS ?? 400_000);
@@ -196,7 +198,15 @@ async function runOurs(influx: ManagedInfluxd, t0: number): Promise<RunResult> {
   await store.init();
   const deadLetters = openSqliteDeadLetterStore({ path: ':memory:' });
   return withBroker(async (url) => {
-    const ingest = await startIngest({ mqttUrl: url, username: 'svc-ours', password: 'x', store, deadLetters, log: pino({ level: 'warn' }) });
+    // The rules engine on the ingest path, with the default rule set (QCVN, AQI, silence…), as `ioc up` runs it.
+    const rulesDir = await mkdtemp(path.join(tmpdir(), 'ioc-bench-rules-'));
+    const registry = Registry.open(path.join(rulesDir, 'registry.db'));
+    const hub = new AlertHub(new AlertStore(path.join(rulesDir, 'alerts.db')));
+    const rules = AlertService.start({ hub, registry, log: pino({ level: 'warn' }) });
+    const ingest = await startIngest({
+      mqttUrl: url, username: 'svc-ours', password: 'x', store, deadLetters, log: pino({ level: 'warn' }),
+      observer: { readings: (site, gateway, readings) => rules.onReadings(site, gateway, readings), state: (site, gateway, state) => rules.onState(site, gateway, state) },
+    });
     const influxCpu = await cpuSeconds(influx.pid);
     const elu = performance.eventLoopUtilization();
     const started = Date.now();
@@ -214,10 +224,15 @@ async function runOurs(influx: ManagedInfluxd, t0: number): Promise<RunResult> {
     const s = ingest.stats();
     const p = ingest.pipeline();
     await ingest.close();
+    const ruleStats = rules.stats();
+    rules.close();
+    hub.store.close();
+    registry.close();
+    await rm(rulesDir, { recursive: true, force: true });
     await deadLetters.close();
     await store.close();
     return {
-      system: 'IOC ingest (ack after write, batched, gzip)',
+      system: 'IOC ingest (ack after write, batched, gzip, rules on)',
       sent: sent ?? 0,
       stored,
       publishMs: ms,
@@ -226,7 +241,7 @@ async function runOurs(influx: ManagedInfluxd, t0: number): Promise<RunResult> {
       notes: [
         `ours: ${p.batches} writes, ${s.storeRetries} retried, ${s.rejected} dead letters, ${s.messages} messages received; ` +
           `ingest thread busy ${(100 * busy.utilization).toFixed(0)} % (${((1000 * busy.active) / Math.max(stored, 1)).toFixed(1)} µs per reading); ` +
-          `influxd used ${influxUsed.toFixed(1)} CPU-s`,
+          `influxd used ${influxUsed.toFixed(1)} CPU-s; rules engine: ${ruleStats.readings.toLocaleString('en-US')} readings evaluated against ${rules.rules().length} default rules`,
       ],
     };
   });
