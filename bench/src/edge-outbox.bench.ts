@@ -237,7 +237,7 @@ async function rssTable(dir: string, brokerUrl: string): Promise<BenchTable> {
         ['node, an idle timer (floor)', idle],
         ['agent: pms5003', one],
         [`agent: ${present.join(', ')}`, every],
-        [`ioc edge run (the CLI, which also loads the cloud's modules): ${present.join(', ')}`, cli],
+        [`ioc edge run (the CLI: loads only the edge's modules): ${present.join(', ')}`, cli],
       ],
       notes: [
         'Target: < 60 MB with all five drivers. VmRSS from /proc/<pid>/status. "agent" = edge/dist/testing/agent-process.js: the agent alone, composed as `ioc edge run` composes it.', ...(present.length < 5 ? [`Drivers not in the registry yet: ${Object.keys(all).filter((d) => !present.includes(d)).join(', ')}`] : [])],
