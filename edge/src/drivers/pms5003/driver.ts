@@ -1,5 +1,5 @@
-import type { Driver, DriverContext, DriverFactory } from '../../driver.js';
-import { SerialLink } from '../serial/serial-link.js';
+import type { DriverContext, DriverFactory } from '../../driver.js';
+import { SerialSensorDriver } from '../serial/serial-sensor.js';
 import { parsePms5003Config, type Pms5003Config } from './config.js';
 import { Pms5003Parser } from './frame.js';
 import { frameToReadings } from './readings.js';
@@ -19,45 +19,17 @@ const BAUD_RATE = 9600;
  * across power cycles, and a previous agent may have left it passive); in passive mode it then sends a read command
  * every `intervalMs`. Readings are stamped with ctx.now() when their frame arrives.
  */
-class Pms5003Driver implements Driver {
-  readonly id: string;
+class Pms5003Driver extends SerialSensorDriver {
   private readonly parser = new Pms5003Parser();
-  private readonly link: SerialLink;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private running = false;
-  private readings = 0;
-  private sinkErrors = 0;
-  private lastFrameAt = 0;
 
   constructor(
     private readonly config: Pms5003Config,
-    private readonly ctx: DriverContext,
+    ctx: DriverContext,
   ) {
-    this.id = config.id;
-    this.link = new SerialLink({
-      path: config.port,
-      baudRate: BAUD_RATE,
-      reconnectMinMs: config.reconnectMinMs,
-      reconnectMaxMs: config.reconnectMaxMs,
-      log: ctx.log,
-      onData: (chunk) => this.onData(chunk),
-      onOpen: () => this.onOpen(),
-    });
-  }
-
-  async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    await this.link.start();
-    if (this.config.mode === 'passive') {
-      this.pollTimer = setInterval(() => this.send(PMS5003_HOST_COMMANDS.read), this.config.intervalMs);
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    clearInterval(this.pollTimer);
-    await this.link.stop();
+    super(
+      { id: config.id, port: config.port, baudRate: BAUD_RATE, reconnectMinMs: config.reconnectMinMs, reconnectMaxMs: config.reconnectMaxMs, model: 'PMS5003', ...(config.mode === 'passive' ? { pollMs: config.intervalMs } : {}) },
+      ctx,
+    );
   }
 
   /**
@@ -65,17 +37,11 @@ class Pms5003Driver implements Driver {
    * (connected, opens, openErrors, disconnects, bytesIn, bytesOut), readings emitted, sinkErrors, and lastFrameAt
    * (epoch ms of the last good frame, 0 before the first: a silent sensor shows here).
    */
-  stats(): Record<string, number> {
-    return {
-      ...this.parser.stats(),
-      ...this.link.stats(),
-      readings: this.readings,
-      sinkErrors: this.sinkErrors,
-      lastFrameAt: this.lastFrameAt,
-    };
+  override stats(): Record<string, number> {
+    return { ...this.parser.stats(), ...super.stats() };
   }
 
-  private onOpen(): void {
+  protected onOpen(): void {
     if (this.config.mode === 'passive') {
       this.send(PMS5003_HOST_COMMANDS.passiveMode);
       this.send(PMS5003_HOST_COMMANDS.read);
@@ -84,31 +50,16 @@ class Pms5003Driver implements Driver {
     }
   }
 
-  private onData(chunk: Buffer): void {
-    if (!this.running) return;
-    const frames = this.parser.push(chunk);
-    if (frames.length === 0) return;
-    const now = this.ctx.now();
-    for (const frame of frames) {
-      // Frames that arrive in one read (the event loop stalled) get distinct times, 1 ms apart: the same
-      // (sensor, metric, ts) would be one point downstream, and a reading would be lost.
-      const ts = Math.max(now, this.lastFrameAt + 1);
-      this.lastFrameAt = ts;
-      if (frame.error !== 0) this.ctx.log.debug({ error: frame.error }, 'PMS5003 reports an error code');
-      const readings = frameToReadings(frame, this.config, ts);
-      this.readings += readings.length;
-      try {
-        this.ctx.sink(readings);
-      } catch (err) {
-        this.sinkErrors += 1;
-        this.ctx.log.error({ err }, 'reading sink threw');
-      }
-    }
+  protected override poll(): void {
+    this.send(PMS5003_HOST_COMMANDS.read);
   }
 
-  private send(command: Buffer): void {
-    if (!this.link.connected) return; // onOpen sends again once the port is back
-    this.link.write(command).catch((err: unknown) => this.ctx.log.debug({ err }, 'PMS5003 command not sent'));
+  protected onData(chunk: Buffer): void {
+    const now = this.ctx.now();
+    for (const frame of this.parser.push(chunk)) {
+      if (frame.error !== 0) this.ctx.log.debug({ error: frame.error }, 'PMS5003 reports an error code');
+      this.emit(frameToReadings(frame, this.config, this.nextMeasurementTime(now)));
+    }
   }
 }
 
