@@ -1,5 +1,4 @@
-import { openTtyPort, type TtyPort } from '../../serial/tty-port.js';
-import { codedError } from '../../util/errors.js';
+import { TtyDevice } from '../../serial/tty-device.js';
 import { createPrng, type Prng } from '../../util/prng.js';
 import {
   encodePms5003Frame,
@@ -60,9 +59,7 @@ export class Pms5003Simulator {
   private readonly clock: () => Date;
   private readonly prng: Prng;
   private readonly commands = new Pms5003CommandReader();
-  private port: TtyPort | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private readonly device: TtyDevice;
   private currentMode: Pms5003Mode;
   private sleeping = false;
   private injections = 0;
@@ -85,6 +82,17 @@ export class Pms5003Simulator {
     if (options.garbageEvery !== undefined && !(Number.isInteger(options.garbageEvery) && options.garbageEvery > 0)) {
       throw new RangeError('garbageEvery must be a positive integer');
     }
+    this.device = new TtyDevice({
+      path: options.path,
+      intervalMs: this.intervalMs,
+      onData: (chunk) => this.commands.push(chunk).forEach((cmd) => this.onCommand(cmd)),
+      onTick: () => {
+        if (this.currentMode === 'active' && !this.sleeping) this.sendMeasurement();
+      },
+      onWriteError: () => {
+        this.counters.writeErrors += 1;
+      },
+    });
   }
 
   /** See Pms5003SimulatorStats.framesSent. */
@@ -111,27 +119,17 @@ export class Pms5003Simulator {
 
   /** Opens the port and starts the frame timer. */
   async start(): Promise<void> {
-    if (this.port || this.stopped) throw codedError('IOC_ERR_SIM_STATE', 'simulator already started');
-    this.port = await openTtyPort(this.options.path);
-    this.port.onData((chunk) => this.commands.push(chunk).forEach((cmd) => this.onCommand(cmd)));
-    this.timer = setInterval(() => {
-      if (this.currentMode === 'active' && !this.sleeping) this.sendMeasurement();
-    }, this.intervalMs);
+    await this.device.start();
   }
 
   /** Stops the timer and closes the port: nothing is written after this resolves. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.port?.close();
+    await this.device.stop();
   }
 
   /** Writes exact bytes (a hand-made frame, garbage) to the port; counted in no statistic. */
   writeFrame(bytes: Uint8Array): Promise<void> {
-    if (!this.port || this.stopped) {
-      return Promise.reject(codedError('IOC_ERR_SIM_STATE', 'simulator is not running'));
-    }
-    return this.port.write(bytes);
+    return this.device.writeFrame(bytes);
   }
 
   private onCommand({ command, data }: Pms5003Command): void {
@@ -193,9 +191,6 @@ export class Pms5003Simulator {
   }
 
   private send(bytes: Buffer): void {
-    if (!this.port || this.stopped) return;
-    this.port.write(bytes).catch(() => {
-      this.counters.writeErrors += 1;
-    });
+    this.device.send(bytes);
   }
 }
