@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 
 /**
@@ -8,14 +10,29 @@ import type { Logger } from 'pino';
  */
 export async function measureClockSkew(url: string, now: () => number = Date.now, timeoutMs = 10_000): Promise<number> {
   const sentAt = now();
-  const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) });
+  const header = await dateHeader(url, timeoutMs);
   const receivedAt = now();
-  await res.body?.cancel();
-  const header = res.headers.get('date');
-  const reference = header === null ? Number.NaN : Date.parse(header);
+  const reference = header === undefined ? Number.NaN : Date.parse(header);
   if (!Number.isFinite(reference)) throw Object.assign(new Error(`${url} sent no usable Date header`), { code: 'IOC_ERR_CLOCK_REFERENCE' });
   // The header truncates to the second: the server's time lay in [reference, reference + 1000).
   return Math.round((sentAt + receivedAt) / 2 - (reference + 500));
+}
+
+/**
+ * The `Date` header of a HEAD request. node:http rather than fetch(): fetch loads undici (megabytes of heap on a
+ * gateway) and needs WebAssembly, which the low-memory launcher (`ioc-edge`, `--lite-mode`) turns off.
+ */
+function dateHeader(url: string, timeoutMs: number): Promise<string | undefined> {
+  const get = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = get(url, { method: 'HEAD', timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.headers.date);
+    });
+    req.once('timeout', () => req.destroy(Object.assign(new Error(`${url}: no answer within ${timeoutMs} ms`), { code: 'IOC_ERR_CLOCK_REFERENCE' })));
+    req.once('error', reject);
+    req.end();
+  });
 }
 
 export interface ClockWatchOptions {
