@@ -2,7 +2,6 @@
 // (packages meet only over @ioc/protocol), so this is a deliberately small server of its own, like ../serial/pty-fixture.
 import { join } from 'node:path';
 import type * as Ua from 'node-opcua';
-import { loadOpcua } from './link.js';
 
 export type TestVariableType = 'Double' | 'Boolean' | 'String' | 'Int64';
 
@@ -30,7 +29,7 @@ export interface TestOpcuaServer {
 
 /** Starts a server on 127.0.0.1 with None and SignAndEncrypt/Basic256Sha256 endpoints. */
 export async function startTestServer(options: TestServerOptions): Promise<TestOpcuaServer> {
-  const ua = await loadOpcua();
+  const ua = await import('node-opcua');
   const manager = (name: string): Ua.OPCUACertificateManager =>
     new ua.OPCUACertificateManager({
       rootFolder: join(options.pkiDir, name),
