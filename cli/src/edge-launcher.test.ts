@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker, type RunningBroker } from '@ioc/broker';
+import { decodeTelemetry } from '@ioc/protocol';
+import { openPtyPair, type PtyPair } from '@ioc/simulators';
+
+/**
+ * `ioc-edge`, the launcher a gateway's systemd unit starts (cli/bin/ioc-edge.js): the agent under V8 flags for a small
+ * memory, started through its `#!/usr/bin/env -S node …` line as the unit does. Its memory is measured by bench
+ * edge-rss; this proves that the agent works under those flags (no optimizing compiler, no WebAssembly).
+ */
+const LAUNCHER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/ioc-edge.js');
+
+let dir: string;
+let pty: PtyPair;
+let broker: RunningBroker;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ioc-edge-launcher-'));
+  pty = await openPtyPair(dir);
+  broker = await startBroker({
+    port: 0,
+    log: pino({ level: 'silent' }),
+    credentials: {
+      verify: async (username, password) => {
+        if (username === 'gw-01' && password.toString() === 'gw-secret') return { ok: true, principal: { kind: 'gateway', site: 'ha-nam', gateway: 'gw-01' } };
+        if (username === 'svc-ingest') return { ok: true, principal: { kind: 'service', name: username, role: 'ingest' } };
+        return { ok: false, reason: 'bad_secret' };
+      },
+    },
+  });
+});
+afterAll(async () => {
+  await broker.close();
+  await pty.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A PMS5003 frame with pm2.5 = k. */
+function frame(k: number): Buffer {
+  const f = Buffer.alloc(32);
+  f.writeUInt16BE(0x424d, 0);
+  f.writeUInt16BE(28, 2);
+  f.writeUInt16BE(k, 12);
+  let sum = 0;
+  for (let i = 0; i < 30; i++) sum += f[i] ?? 0;
+  f.writeUInt16BE(sum & 0xffff, 30);
+  return f;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('ioc-edge, the gateway launcher', () => {
+  it('runs the agent under its V8 flags: frames on a pty reach the broker, /healthz answers, SIGTERM ends it with 0', async () => {
+    const httpPort = await freePort();
+    const config = path.join(dir, 'gateway.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        gateway: { site: 'ha-nam', id: 'gw-01' },
+        dataDir: path.join(dir, 'data'),
+        mqtt: { url: broker.url, password: 'gw-secret' },
+        http: { port: httpPort },
+        clock: { referenceUrl: `http://127.0.0.1:${httpPort}/healthz` },
+        uplink: { lingerMs: 5 },
+        inputs: [{ driver: 'pms5003', id: 'pms-1', port: pty.hostPath, sensor: 'pm-01', emitCounts: false }],
+      }),
+    );
+    const sub = await mqtt.connectAsync(broker.url, { clientId: 'svc-ingest', username: 'svc-ingest', password: 'x', reconnectPeriod: 0 });
+    const pm25: number[] = [];
+    sub.on('message', (_topic, payload) => {
+      const batch = decodeTelemetry(payload);
+      if (batch.ok) for (const r of batch.value.readings) if (r.metric === 'pm25') pm25.push(r.value);
+    });
+    await sub.subscribeAsync('ioc/v1/+/+/telemetry', { qos: 1 });
+
+    const child = spawn(LAUNCHER, ['run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const device = openSync(pty.devicePath, 'w');
+    try {
+      for (let k = 1; k <= 300 && !pm25.includes(40); k++) {
+        if (k % 10 === 0) writeSync(device, frame(40)); // until the port is open a frame may be lost
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(pm25).toContain(40);
+      // The flags reached V8: env -S split the shebang line into node's arguments (env has exec'd node by now).
+      const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+      expect(cmdline).toEqual(expect.arrayContaining(['--max-semi-space-size=1', '--lite-mode', LAUNCHER, 'run']));
+      const health = (await (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).json()) as { status: string; mqtt: string };
+      expect(health).toMatchObject({ status: 'ok', mqtt: 'connected' });
+      child.kill('SIGTERM');
+      expect(await exit).toBe(0);
+      // No V8 warning about conflicting flags, no crash of undici (the clock check) without WebAssembly.
+      expect(stderr).not.toMatch(/Warning|WebAssembly|Error/);
+    } finally {
+      closeSync(device);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await sub.endAsync(true);
+    }
+  });
+});
