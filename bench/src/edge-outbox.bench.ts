@@ -1,14 +1,14 @@
 /**
  * Edge store and forward: (1) outbox append rate, (2) replay of a backlog through the real uplink to a real broker
- * while live readings keep flowing, (3) RSS of the agent process with its drivers running — the disk outbox
- * (SQLite WAL) beside the in-memory one, the peer that survives nothing.
+ * while live readings keep flowing — the disk outbox (SQLite WAL) beside the in-memory one, the peer that survives
+ * nothing — and (3) that replay again in a process with the V8 flags of the gateway launcher `ioc-edge`.
  *
  * The broker (@ioc/broker, limits lifted) and the subscriber that counts what arrives run in a worker thread, so they
- * do not share the event loop of the uplink under test. The agent for RSS runs in its own process.
+ * do not share the event loop of the uplink under test. The agent's RSS is bench edge-rss.
  * `npx tsc -b bench && node bench/dist/run.js edge-outbox` (IOC_BENCH_REPLAY_READINGS: backlog size, default 200,000).
  */
-import { spawn } from 'node:child_process';
-import { closeSync, readFileSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,9 +17,9 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { startBroker, type CredentialVerifier } from '@ioc/broker';
-import { drivers, MemoryOutbox, SqliteOutbox, startUplink, type Outbox } from '@ioc/edge';
+import { MemoryOutbox, SqliteOutbox, startUplink, type Outbox } from '@ioc/edge';
 import type { Reading } from '@ioc/protocol';
-import { openPtyPair } from '@ioc/simulators';
+import { launcherFlags } from './edge-rss.bench.js';
 import type { Bench, BenchTable } from './table.js';
 
 const BACKLOG = Number(process.env.IOC_BENCH_REPLAY_READINGS ?? 200_000);
@@ -171,86 +171,29 @@ async function replay(kind: Kind, batch: number, dir: string, broker: BrokerThre
   };
 }
 
-// ─── (3) RSS ───
+// ─── (3) replay under the gateway launcher's V8 flags ───
 
-const AGENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../edge/dist/testing/agent-process.js');
-const IOC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/bin/ioc.js');
-
-function rssOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? Number.NaN) * 1024;
+/** The replay in a child process started with the V8 flags of `ioc-edge` (its broker thread has them too). */
+function replayWithLauncherFlags(kind: Kind, batch: number, dir: string): Promise<ReplayResult> {
+  const child = fork(fileURLToPath(import.meta.url), [], { execArgv: launcherFlags(), env: { ...process.env, IOC_BENCH_REPLAY_CHILD: JSON.stringify({ kind, batch, dir }) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve(m as ReplayResult));
+    child.once('exit', (code) => reject(new Error(`replay child exited with ${code}`)));
+  });
 }
 
-/** Runs a process for `ms` while `feed` runs every second; returns its RSS at the end (MB). */
-async function measureRss(args: string[], ms: number, feed: () => void = () => undefined): Promise<number> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  const timer = setInterval(feed, 1000);
-  await sleep(ms);
-  clearInterval(timer);
-  const rss = child.pid !== undefined && child.exitCode === null ? rssOf(child.pid) : Number.NaN;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  return Math.round((rss / 2 ** 20) * 10) / 10;
+async function replayChild(spec: { kind: Kind; batch: number; dir: string }): Promise<void> {
+  const broker = await startBrokerThread();
+  const result = await replay(spec.kind, spec.batch, spec.dir, broker);
+  await broker.stop();
+  process.send?.(result, () => process.exit(0));
 }
 
-/** A PMS5003 frame (pm2.5 = k). */
-function pmsFrame(k: number): Buffer {
-  const f = Buffer.alloc(32);
-  f.writeUInt16BE(0x424d, 0);
-  f.writeUInt16BE(28, 2);
-  f.writeUInt16BE(k % 500, 12);
-  let sum = 0;
-  for (let i = 0; i < 30; i++) sum += f[i] ?? 0;
-  f.writeUInt16BE(sum & 0xffff, 30);
-  return f;
-}
-
-async function rssTable(dir: string, brokerUrl: string): Promise<BenchTable> {
-  const ptys = await Promise.all([0, 1, 2].map(() => openPtyPair(mkdtempSync(path.join(dir, 'pty-')))));
-  const [pms, sds, rs485] = ptys as [(typeof ptys)[0], (typeof ptys)[0], (typeof ptys)[0]];
-  const all: Record<string, unknown> = {
-    pms5003: { driver: 'pms5003', id: 'pms-1', port: pms.hostPath, sensor: 'pm-01' },
-    sds011: { driver: 'sds011', id: 'sds-1', port: sds.hostPath, sensor: 'pm-02' },
-    'modbus-rtu': { driver: 'modbus-rtu', id: 'rs485-1', port: rs485.hostPath, intervalMs: 1000, timeoutMs: 200, devices: [{ unitId: 1, sensor: 'wx-01', registers: [{ metric: 'temperature', function: 4, address: 0, type: 'int16', scale: 0.1 }] }] },
-    opcua: { driver: 'opcua', id: 'station-1', endpoint: 'opc.tcp://127.0.0.1:1/UA', securityMode: 'None', nodes: [{ nodeId: 'ns=1;s=PM25', sensor: 'st-01', metric: 'pm25' }] },
-    camera: { driver: 'camera', id: 'cams', cameras: [{ id: 'cam-01', probe: 'tcp', host: '127.0.0.1', port: 1 }] },
-  };
-  const present = Object.keys(all).filter((d) => d in drivers);
-  let n = 0;
-  const config = (inputs: string[]): string => {
-    const file = path.join(dir, `agent-${n}.json`);
-    writeFileSync(file, JSON.stringify({ gateway: { site: 'bench', id: `gw-rss-${n++}` }, dataDir: mkdtempSync(path.join(dir, 'data-')), mqtt: { url: brokerUrl, password: 'x' }, http: { port: 0 }, inputs: inputs.map((d) => all[d]) }));
-    return file;
-  };
-  const fd = openSync(pms.devicePath, 'w');
-  let k = 0;
-  const feed = (): void => void writeSync(fd, pmsFrame(k++));
-  try {
-    const idle = await measureRss(['-e', 'setInterval(() => {}, 1000)'], 3000);
-    const one = await measureRss([AGENT, config(['pms5003'])], 8000, feed);
-    const every = await measureRss([AGENT, config(present)], 8000, feed);
-    const cli = await measureRss([IOC, 'edge', 'run', '--config', config(present)], 8000, feed);
-    return {
-      title: 'Agent RSS (MB) after 8 s, readings flowing (one PMS5003 frame a second), disk outbox, connected to the broker',
-      columns: ['process', 'RSS MB'],
-      rows: [
-        ['node, an idle timer (floor)', idle],
-        ['agent: pms5003', one],
-        [`agent: ${present.join(', ')}`, every],
-        [`ioc edge run (the CLI: loads only the edge's modules): ${present.join(', ')}`, cli],
-      ],
-      notes: [
-        'Target: < 60 MB with all five drivers. VmRSS from /proc/<pid>/status. "agent" = edge/dist/testing/agent-process.js: the agent alone, composed as `ioc edge run` composes it.', ...(present.length < 5 ? [`Drivers not in the registry yet: ${Object.keys(all).filter((d) => !present.includes(d)).join(', ')}`] : [])],
-    };
-  } finally {
-    closeSync(fd);
-    await Promise.all(ptys.map((p) => p.close()));
-  }
-}
+if (isMainThread && process.env.IOC_BENCH_REPLAY_CHILD) void replayChild(JSON.parse(process.env.IOC_BENCH_REPLAY_CHILD) as { kind: Kind; batch: number; dir: string });
 
 export const edgeOutboxBench: Bench = {
   name: 'edge-outbox',
-  description: 'edge store and forward: outbox append and replay rates (SQLite WAL vs in memory), agent RSS with its drivers',
+  description: 'edge store and forward: outbox append and replay rates (SQLite WAL vs in memory), and the same replay under the gateway launcher\'s V8 flags',
   async run(): Promise<BenchTable[]> {
     const dir = mkdtempSync(path.join(tmpdir(), 'ioc-bench-edge-'));
     const broker = await startBrokerThread();
@@ -266,6 +209,7 @@ export const edgeOutboxBench: Bench = {
       for (const [kind, batch] of [['disk, sync full', 500], ['disk, sync full', 2000], ['memory (peer)', 500], ['memory (peer)', 2000]] as const) {
         replays.push(await replay(kind, batch, dir, broker));
       }
+      const launcher = await replayWithLauncherFlags('disk, sync full', 500, dir);
       return [
         {
           title: 'Outbox append: readings/s, one append per sensor frame (9 readings) or per 500',
@@ -276,13 +220,13 @@ export const edgeOutboxBench: Bench = {
         {
           title: `Replay: ${BACKLOG.toLocaleString('en-US')} readings of backlog through the uplink (QoS 1, PUBACK before removal) while ${(LIVE_PER_TICK * 1000) / LIVE_EVERY_MS} live readings/s flow`,
           columns: ['outbox', 'batch', 'replay readings/s', 'live readings delivered', 'live delay p99 ms', 'live delay max ms'],
-          rows: replays.map((r) => [r.kind, r.batch, r.replayRate, r.live, r.p99, r.max]),
+          rows: [...replays.map((r) => [r.kind, r.batch, r.replayRate, r.live, r.p99, r.max]), [`${launcher.kind}, ioc-edge V8 flags`, launcher.batch, launcher.replayRate, launcher.live, launcher.p99, launcher.max]],
           notes: [
             'Target: replay ≥ 50,000 readings/s while live readings keep flowing. Live delay: arrival at the subscriber − time of measurement (includes the 50 ms linger).',
             'Broker and counting subscriber in a worker thread; the uplink and outbox in the main thread, as in the agent.',
+            `"ioc-edge V8 flags": the same run in a process started with ${launcherFlags().join(' ')}, as the gateway launcher starts the agent (its broker thread runs with them too). Agent RSS: bench edge-rss.`,
           ],
         },
-        await rssTable(dir, broker.url),
       ];
     } finally {
       await broker.stop();
