@@ -295,9 +295,18 @@ async function connectMany(port: number, n: number): Promise<RawClient[]> {
 interface Throughput {
   rate: number;
   lost: number;
+  /** CPU time the broker process spent per message delivered (user + system), µs: its cost, whatever the clients. */
+  cpuUs: number;
 }
 
-async function throughput(port: number, w: Workload): Promise<Throughput> {
+/** CPU time of a process so far (utime + stime from /proc/<pid>/stat), µs; clock ticks of 10 ms. */
+async function cpuTimeUs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+async function throughput(port: number, pid: number, w: Workload): Promise<Throughput> {
   const sub = await RawClient.connect(port, 'svc-ingest');
   await sub.subscribe('ioc/v1/+/+/telemetry');
   const pubs = await connectMany(port, w.publishers);
@@ -310,6 +319,7 @@ async function throughput(port: number, w: Workload): Promise<Throughput> {
       if (sub.received === total) resolve();
     };
   });
+  const cpu0 = await cpuTimeUs(pid);
   const t0 = performance.now();
   await Promise.all(
     pubs.map(async (pub, i) => {
@@ -321,12 +331,13 @@ async function throughput(port: number, w: Workload): Promise<Throughput> {
   await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, LAST_MESSAGE_WAIT_MS)))]);
   clearTimeout(timer);
   const got = sub.received;
+  const cpuUs = ((await cpuTimeUs(pid)) - cpu0) / got;
   [sub, ...pubs].forEach((c) => c.close());
-  return { rate: got / ((last - t0) / 1000), lost: total - got };
+  return { rate: got / ((last - t0) / 1000), lost: total - got, cpuUs };
 }
 
 /** The same workload through mqtt.js clients (DEPENDENCIES.md measured this way): the client's costs weigh in. */
-async function throughputMqttJs(port: number, w: Workload): Promise<Throughput> {
+async function throughputMqttJs(port: number, pid: number, w: Workload): Promise<Throughput> {
   const connect = (username: string): Promise<MqttClient> =>
     mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: username, username, password: secretOf(username).toString(), protocolVersion: 4, keepalive: 60, reconnectPeriod: 0 });
   const sub = await connect('svc-ingest');
@@ -338,6 +349,7 @@ async function throughputMqttJs(port: number, w: Workload): Promise<Throughput> 
   let received = 0;
   let last = performance.now();
   const all = new Promise<void>((resolve) => sub.on('message', () => ((last = performance.now()), ++received === total && resolve())));
+  const cpu0 = await cpuTimeUs(pid);
   const t0 = performance.now();
   await Promise.all(
     pubs.map(async (pub, i) => {
@@ -351,8 +363,9 @@ async function throughputMqttJs(port: number, w: Workload): Promise<Throughput> 
   await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, LAST_MESSAGE_WAIT_MS)))]);
   clearTimeout(timer);
   const got = received;
+  const cpuUs = ((await cpuTimeUs(pid)) - cpu0) / got;
   await Promise.all([sub, ...pubs].map((c) => c.endAsync(true)));
-  return { rate: got / ((last - t0) / 1000), lost: total - got };
+  return { rate: got / ((last - t0) / 1000), lost: total - got, cpuUs };
 }
 
 interface IdleResult {
@@ -408,8 +421,8 @@ async function run(): Promise<BenchTable[]> {
     for (const system of SYSTEMS) {
       const peer = await start(system);
       try {
-        for (const w of WORKLOADS) record(`${system}|${w.name}`, await throughput(peer.port, w));
-        for (const w of MQTTJS_WORKLOADS) record(`${system}|mqtt.js|${w.name}`, await throughputMqttJs(peer.port, w));
+        for (const w of WORKLOADS) record(`${system}|${w.name}`, await throughput(peer.port, peer.pid, w));
+        for (const w of MQTTJS_WORKLOADS) record(`${system}|mqtt.js|${w.name}`, await throughputMqttJs(peer.port, peer.pid, w));
       } finally {
         await peer.stop();
       }
@@ -443,6 +456,19 @@ async function run(): Promise<BenchTable[]> {
       'Ours sends a QoS 1 PUBACK after the message is routed (Aedes and Mosquitto before): an acknowledged message is never only in flight.',
     ],
   };
+  const us = (t: Throughput | undefined): string => (t ? t.cpuUs.toFixed(2) : '–');
+  const cpuRatio = (a: Throughput | undefined, b: Throughput | undefined): string => (a && b ? `${(b.cpuUs / a.cpuUs).toFixed(2)}×` : '–');
+  const cpuTable: BenchTable = {
+    title: 'Broker CPU per message delivered, µs (user + system time of the broker process over the same runs): what one core can carry',
+    columns: ['workload', 'Mosquitto 2.0', 'ours', 'bare Aedes', 'ours: messages per CPU-second / Mosquitto'],
+    rows: WORKLOADS.map((w) => {
+      const [m, o, a] = ALL_SYSTEMS.map((s) => rates.get(`${s}|${w.name}`));
+      return [w.name, us(m), us(o), us(a), cpuRatio(o, m)];
+    }),
+    notes: [
+      'Messages/s above depend on the clients as well (they share the two cores with the broker, and a publisher waits for each batch\'s PUBACKs); CPU per message is the broker\'s own cost. From /proc/<pid>/stat, 10 ms ticks.',
+    ],
+  };
   const mqttJsTable: BenchTable = {
     title: `Messages/s with mqtt.js clients (publishes awaited in batches of 500, as DEPENDENCIES.md describes; median of ${ROUNDS} runs)`,
     columns: ['workload', 'Mosquitto 2.0', 'ours', 'bare Aedes', 'ours / Mosquitto', 'ours / bare Aedes'],
@@ -466,7 +492,7 @@ async function run(): Promise<BenchTable[]> {
       `Node returns the heap pages of the connection handshakes to the OS lazily, so the ${SETTLE_MS / 1000} s column is the steady cost; the 2 s column includes garbage not yet collected.`,
     ],
   };
-  return [throughputTable, mqttJsTable, idleTable];
+  return [throughputTable, cpuTable, mqttJsTable, idleTable];
 }
 
 export const brokerBench: Bench = {
