@@ -1,13 +1,13 @@
 /**
  * MQTT broker: messages/s at QoS 0 and QoS 1 (one publisher, and 1,000 publishers, into one
  * subscriber) and RSS per idle authenticated connection — our broker (authentication, topic rules
- * and limits on) beside Mosquitto 2.0 (`set_tcp_nodelay true`) and bare Aedes 1.2 (no hooks), each
+ * and limits on) beside Mosquitto 2.0 (`set_tcp_nodelay true`), bare Aedes 1.2 (no hooks) and a minimal Node relay (the floor), each
  * in a process of its own, measured in the same run with the same mqtt.js clients.
  *
  * `npx tsc -b bench && node bench/dist/run.js broker` (≈ 7 min). Bounded: fixed message counts, a
  * bounded wait for the last message (what is missing is reported as lost), loopback only.
  * Knobs: IOC_BENCH_BROKER_IDLE (idle connections, 10,000), IOC_BENCH_BROKER_ROUNDS (3),
- * IOC_BENCH_BROKER_SYSTEMS, IOC_BENCH_BROKER_PARTS (throughput,idle), IOC_BENCH_BROKER_ONLY (workload
+ * IOC_BENCH_BROKER_SYSTEMS, IOC_BENCH_BROKER_PARTS (throughput,mqttjs,idle), IOC_BENCH_BROKER_ONLY (workload
  * name filter), IOC_BENCH_BROKER_NODE_FLAGS (V8 flags for both Node brokers, e.g. --cpu-prof).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +23,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { generate } from 'mqtt-packet';
 import pino from 'pino';
 import { startBroker, type CredentialVerifier } from '@ioc/broker';
+import { startRelayFloor } from './relay-floor.js';
 import type { Bench, BenchTable } from './table.js';
 
 const SITE = 'bench';
@@ -35,11 +36,11 @@ const LAST_MESSAGE_WAIT_MS = 30_000;
 /** Throughput runs per workload and system; the median is reported. */
 const ROUNDS = Number(process.env.IOC_BENCH_BROKER_ROUNDS ?? 3);
 
-type SystemName = 'Mosquitto 2.0' | 'ours' | 'bare Aedes';
-const ALL_SYSTEMS: SystemName[] = ['Mosquitto 2.0', 'ours', 'bare Aedes'];
-/** IOC_BENCH_BROKER_SYSTEMS=ours,Mosquitto 2.0 and IOC_BENCH_BROKER_PARTS=throughput,idle narrow a run. */
+type SystemName = 'Mosquitto 2.0' | 'ours' | 'bare Aedes' | 'Node floor';
+const ALL_SYSTEMS: SystemName[] = ['Mosquitto 2.0', 'ours', 'bare Aedes', 'Node floor'];
+/** IOC_BENCH_BROKER_SYSTEMS=ours,Mosquitto 2.0 and IOC_BENCH_BROKER_PARTS=throughput,mqttjs,idle narrow a run. */
 const SYSTEMS = ALL_SYSTEMS.filter((s) => (process.env.IOC_BENCH_BROKER_SYSTEMS ?? s).split(',').includes(s));
-const PARTS = (process.env.IOC_BENCH_BROKER_PARTS ?? 'throughput,idle').split(',');
+const PARTS = (process.env.IOC_BENCH_BROKER_PARTS ?? 'throughput,mqttjs,idle').split(',');
 /** V8 flags for the Node brokers' processes (both alike), e.g. IOC_BENCH_BROKER_NODE_FLAGS=--no-concurrent-marking. */
 const NODE_FLAGS = (process.env.IOC_BENCH_BROKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
@@ -87,7 +88,9 @@ const benchVerifier: CredentialVerifier = {
 /** Runs in the forked child: one broker, its port sent to the parent. */
 async function brokerNode(kind: string): Promise<void> {
   let port: number;
-  if (kind === 'ours') {
+  if (kind === 'floor') {
+    port = await startRelayFloor();
+  } else if (kind === 'ours') {
     const broker = await startBroker({
       port: 0,
       credentials: benchVerifier,
@@ -114,7 +117,7 @@ interface Peer {
 
 const exited = (child: ChildProcess): Promise<void> => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
 
-async function startNode(kind: 'ours' | 'aedes'): Promise<Peer> {
+async function startNode(kind: 'ours' | 'aedes' | 'floor'): Promise<Peer> {
   const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, IOC_BROKER_BENCH_NODE: kind }, execArgv: NODE_FLAGS, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { port } = await new Promise<{ port: number }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { port: number }));
@@ -158,7 +161,7 @@ async function startMosquitto(): Promise<Peer> {
   };
 }
 
-const start = (system: SystemName): Promise<Peer> => (system === 'Mosquitto 2.0' ? startMosquitto() : startNode(system === 'ours' ? 'ours' : 'aedes'));
+const start = (system: SystemName): Promise<Peer> => (system === 'Mosquitto 2.0' ? startMosquitto() : startNode(system === 'ours' ? 'ours' : system === 'Node floor' ? 'floor' : 'aedes'));
 
 async function rssBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -417,12 +420,12 @@ async function run(): Promise<BenchTable[]> {
   const runs = new Map<string, Throughput[]>();
   const record = (key: string, t: Throughput): void => void runs.set(key, [...(runs.get(key) ?? []), t]);
   // Rounds interleave the systems, so a change in the machine's load falls on all of them.
-  for (let round = 0; round < ROUNDS && PARTS.includes('throughput'); round++) {
+  for (let round = 0; round < ROUNDS && (PARTS.includes('throughput') || PARTS.includes('mqttjs')); round++) {
     for (const system of SYSTEMS) {
       const peer = await start(system);
       try {
-        for (const w of WORKLOADS) record(`${system}|${w.name}`, await throughput(peer.port, peer.pid, w));
-        for (const w of MQTTJS_WORKLOADS) record(`${system}|mqtt.js|${w.name}`, await throughputMqttJs(peer.port, peer.pid, w));
+        for (const w of PARTS.includes('throughput') ? WORKLOADS : []) record(`${system}|${w.name}`, await throughput(peer.port, peer.pid, w));
+        for (const w of PARTS.includes('mqttjs') ? MQTTJS_WORKLOADS : []) record(`${system}|mqtt.js|${w.name}`, await throughputMqttJs(peer.port, peer.pid, w));
       } finally {
         await peer.stop();
       }
@@ -430,7 +433,7 @@ async function run(): Promise<BenchTable[]> {
   }
   const rates = new Map([...runs].map(([key, list]) => [key, median(list)]));
   const idle = new Map<SystemName, IdleResult>();
-  for (const system of SYSTEMS) {
+  for (const system of SYSTEMS.filter((s) => s !== 'Node floor')) {
     if (PARTS.includes('idle')) {
       const peer = await start(system);
       try {
@@ -445,10 +448,10 @@ async function run(): Promise<BenchTable[]> {
   const ratio = (a: Throughput | undefined, b: Throughput | undefined): string => (a && b ? `${(a.rate / b.rate).toFixed(2)}×` : '–');
   const throughputTable: BenchTable = {
     title: `Messages/s through the broker (222-byte payload; publishes awaited in batches; median of ${ROUNDS} runs)`,
-    columns: ['workload', 'Mosquitto 2.0', 'ours', 'bare Aedes', 'ours / Mosquitto', 'ours / bare Aedes'],
+    columns: ['workload', 'Mosquitto 2.0', 'ours', 'bare Aedes', 'Node floor', 'ours / Mosquitto', 'ours / bare Aedes'],
     rows: WORKLOADS.map((w) => {
-      const [m, o, a] = ALL_SYSTEMS.map((s) => rates.get(`${s}|${w.name}`));
-      return [w.name, fmt(m), fmt(o), fmt(a), ratio(o, m), ratio(o, a)];
+      const [m, o, a, f] = ALL_SYSTEMS.map((s) => rates.get(`${s}|${w.name}`));
+      return [w.name, fmt(m), fmt(o), fmt(a), fmt(f), ratio(o, m), ratio(o, a)];
     }),
     notes: [
       'Target: ours ≥ 2× Mosquitto at QoS 1. Ours runs with authentication (per-account secrets), topic rules, the rate, in-flight and queue limits, metrics and revocation checks on; bare Aedes has no hooks.',
@@ -460,21 +463,22 @@ async function run(): Promise<BenchTable[]> {
   const cpuRatio = (a: Throughput | undefined, b: Throughput | undefined): string => (a && b ? `${(b.cpuUs / a.cpuUs).toFixed(2)}×` : '–');
   const cpuTable: BenchTable = {
     title: 'Broker CPU per message delivered, µs (user + system time of the broker process over the same runs): what one core can carry',
-    columns: ['workload', 'Mosquitto 2.0', 'ours', 'bare Aedes', 'ours: messages per CPU-second / Mosquitto'],
+    columns: ['workload', 'Mosquitto 2.0', 'ours', 'bare Aedes', 'Node floor', 'ours: messages per CPU-second / Mosquitto'],
     rows: WORKLOADS.map((w) => {
-      const [m, o, a] = ALL_SYSTEMS.map((s) => rates.get(`${s}|${w.name}`));
-      return [w.name, us(m), us(o), us(a), cpuRatio(o, m)];
+      const [m, o, a, f] = ALL_SYSTEMS.map((s) => rates.get(`${s}|${w.name}`));
+      return [w.name, us(m), us(o), us(a), us(f), cpuRatio(o, m)];
     }),
     notes: [
+      '"Node floor": bench/src/relay-floor.ts, the least a Node process must do to carry this traffic (parse, PUBACK, forward, track in flight; no authentication, matching, sessions or limits): the headroom Node leaves a broker on this machine.',
       'Messages/s above depend on the clients as well (they share the two cores with the broker, and a publisher waits for each batch\'s PUBACKs); CPU per message is the broker\'s own cost. From /proc/<pid>/stat, 10 ms ticks.',
     ],
   };
   const mqttJsTable: BenchTable = {
     title: `Messages/s with mqtt.js clients (publishes awaited in batches of 500, as DEPENDENCIES.md describes; median of ${ROUNDS} runs)`,
-    columns: ['workload', 'Mosquitto 2.0', 'ours', 'bare Aedes', 'ours / Mosquitto', 'ours / bare Aedes'],
+    columns: ['workload', 'Mosquitto 2.0', 'ours', 'bare Aedes', 'Node floor', 'ours / Mosquitto', 'ours / bare Aedes'],
     rows: MQTTJS_WORKLOADS.map((w) => {
-      const [m, o, a] = ALL_SYSTEMS.map((s) => rates.get(`${s}|mqtt.js|${w.name}`));
-      return [w.name, fmt(m), fmt(o), fmt(a), ratio(o, m), ratio(o, a)];
+      const [m, o, a, f] = ALL_SYSTEMS.map((s) => rates.get(`${s}|mqtt.js|${w.name}`));
+      return [w.name, fmt(m), fmt(o), fmt(a), fmt(f), ratio(o, m), ratio(o, a)];
     }),
     notes: [
       'mqtt.js acknowledges each message separately and costs more CPU per message than the brokers; Mosquitto sends a subscriber at most 20 unacknowledged QoS 1 messages (max_inflight_messages), so a slower subscriber holds it back, where Aedes keeps writing.',

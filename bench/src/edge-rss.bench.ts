@@ -25,7 +25,8 @@ import type { Bench, BenchTable } from './table.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const IOC = path.join(ROOT, 'cli/bin/ioc.js');
-const IOC_EDGE = path.join(ROOT, 'cli/bin/ioc-edge.js');
+/** IOC_BENCH_EDGE_BIN: another build of the launcher to measure (e.g. a bundle); default the shipped one. */
+const IOC_EDGE = process.env.IOC_BENCH_EDGE_BIN ?? path.join(ROOT, 'cli/bin/ioc-edge.js');
 const WINDOW_S = Number(process.env.IOC_BENCH_EDGE_RSS_SECONDS ?? 20);
 const SITE = 'bench';
 const GATEWAY = 'gw-rss';
