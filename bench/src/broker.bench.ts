@@ -51,6 +51,8 @@ interface Workload {
   messages: number;
   /** Publishes awaited together per publisher (DEPENDENCIES.md: await publishes in batches). */
   batch: number;
+  /** The subscriber keeps a persistent session (clean = false), as the cloud's ingest does: every QoS 1 message is queued for it until acknowledged. */
+  persistent?: boolean;
 }
 
 /** IOC_BENCH_BROKER_ONLY=… keeps the workloads whose name contains it. */
@@ -67,18 +69,19 @@ const WORKLOADS = ([
   { name: 'QoS 1, 1 publisher → 1 subscriber', publishers: 1, qos: 1, messages: 100_000, batch: 500 },
   { name: 'QoS 0, 1,000 publishers → 1 subscriber', publishers: 1000, qos: 0, messages: 100_000, batch: 10 },
   { name: 'QoS 1, 1,000 publishers → 1 subscriber', publishers: 1000, qos: 1, messages: 100_000, batch: 10 },
+  { name: 'QoS 1, 1,000 publishers → 1 persistent subscriber (as the ingest)', publishers: 1000, qos: 1, messages: 100_000, batch: 10, persistent: true },
 ] satisfies Workload[]).filter(only);
 
 // ─── the broker processes ───────────────────────────────────────────────────────────────────────
 
 const secretOf = (username: string): Buffer => Buffer.from(`secret-${username}`);
 
-/** Gateways `gw-N` on site `bench`, and `svc-ingest`; each with its own secret, compared in constant time. */
+/** Gateways `gw-N` on site `bench`, and `svc-ingest` (`svc-ingest-N`: persistent sessions); each with its own secret, compared in constant time. */
 const benchVerifier: CredentialVerifier = {
   async verify(username, password) {
     const expected = secretOf(username);
     if (password.length !== expected.length || !timingSafeEqual(password, expected)) return { ok: false, reason: 'bad_secret' };
-    if (username === 'svc-ingest') return { ok: true, principal: { kind: 'service', name: username, role: 'ingest' } };
+    if (/^svc-ingest(-\d+)?$/.test(username)) return { ok: true, principal: { kind: 'service', name: username, role: 'ingest' } };
     if (/^gw-\d+$/.test(username)) return { ok: true, principal: { kind: 'gateway', site: SITE, gateway: username } };
     return { ok: false, reason: 'unknown' };
   },
@@ -206,11 +209,11 @@ class RawClient {
     socket.on('error', () => {});
   }
 
-  static async connect(port: number, username: string): Promise<RawClient> {
+  static async connect(port: number, username: string, clean = true): Promise<RawClient> {
     const socket = net.connect(port, '127.0.0.1');
     const c = new RawClient(socket);
     const acked = c.await(0x20, 1);
-    socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId: username, username, password: secretOf(username) }));
+    socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean, keepalive: 60, clientId: username, username, password: secretOf(username) }));
     await acked;
     return c;
   }
@@ -309,8 +312,11 @@ async function cpuTimeUs(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
 }
 
+/** Persistent subscribers get a fresh client id per run, so that no run inherits another's queue. */
+let sessions = 0;
+
 async function throughput(port: number, pid: number, w: Workload): Promise<Throughput> {
-  const sub = await RawClient.connect(port, 'svc-ingest');
+  const sub = await RawClient.connect(port, w.persistent ? `svc-ingest-${(sessions += 1)}` : 'svc-ingest', !w.persistent);
   await sub.subscribe('ioc/v1/+/+/telemetry');
   const pubs = await connectMany(port, w.publishers);
   const perPublisher = Math.ceil(w.messages / w.publishers);
