@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import pino from 'pino';
 import { Registry } from '@ioc/cloud';
+import { routeOpcuaLogs } from '@ioc/edge';
 import {
   formatDuration,
   LOAD_LIMITS,
@@ -194,6 +195,7 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
     { level: process.env.IOC_LOG_LEVEL ?? 'info', redact: ['password', '*.password', 'token', '*.token'] },
     values.verbose ? pino.multistream([{ stream: pino.destination({ dest: path.join(home, 'sim.log'), mkdir: true, sync: false }) }, { stream: process.stdout }]) : pino.destination({ dest: path.join(home, 'sim.log'), mkdir: true, sync: false }),
   );
+  await routeOpcuaLogs(log.child({ component: 'node-opcua' })); // its console chatter goes to sim.log
   const mqttUrl = mqttUrlOf(values['mqtt-url']);
   const bar = progressBar('history');
   const site = await withRegistry(values.home, async (registry) =>

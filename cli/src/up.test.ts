@@ -43,6 +43,7 @@ describe('ioc up', () => {
     const home = newHome();
     const child = spawn(process.execPath, [BIN, 'up', '--home', home, '--http-port', '0', '--mqtt-port', '0', '--influx-port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, IOC_LOG_LEVEL: 'debug' },
     });
     children.push(child);
     let out = '';
@@ -65,6 +66,9 @@ describe('ioc up', () => {
     }
     expect(count).toBeGreaterThan(0);
     expect(processesMentioning(home).some((p) => p.includes('influxd'))).toBe(true);
+    // node-opcua (the simulated stations, the agents' OPC-UA inputs) writes into the log, not over the banner.
+    expect(out).not.toMatch(/NODE-OPCUA|verify_pcks1|Creating default certificate/);
+    expect(readFileSync(path.join(home, 'ioc.log'), 'utf8')).toMatch(/"component":"node-opcua".*"source":"node-opcua"/);
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);

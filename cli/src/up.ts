@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import pino from 'pino';
 import { parse, port, UsageError } from './args.js';
 import { homeFiles, iocHome } from './home.js';
+import { routeOpcuaLogs } from '@ioc/edge';
 import { startStack } from './stack.js';
 import { DEMO, startDemoSite, type DemoSite } from './demo-site.js';
 
@@ -52,6 +53,8 @@ export async function upCommand(argv: string[], out: (s: string) => void): Promi
   if (values.verbose) streams.push({ level: level as pino.Level, stream: process.stdout });
   const log = pino({ level, redact: ['password', '*.password', 'token', '*.token'] }, pino.multistream(streams));
 
+  // node-opcua (the simulated stations, the agents' OPC-UA inputs) prints to the console: into the log instead.
+  await routeOpcuaLogs(log.child({ component: 'node-opcua' }));
   const influxUrl = values['influx-url'] ?? process.env.IOC_INFLUX_URL;
   const stack = await startStack({
     home,

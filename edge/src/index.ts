@@ -12,6 +12,7 @@ export {
 } from './config.js';
 export { loadAgentConfig, parseConfigText } from './config-file.js';
 export { drivers } from './drivers/index.js';
+export { routeOpcuaLogs } from './drivers/opcua/opcua-logs.js';
 export type { Driver, DriverContext, DriverFactory, FrameError } from './driver.js';
 export { READING_OVERHEAD_BYTES, readingBytes, type Outbox, type OutboxLimits, type OutboxSlice, type OutboxStats } from './outbox/outbox.js';
 export { MemoryOutbox } from './outbox/memory-outbox.js';

@@ -10,5 +10,6 @@ export {
   type OpcuaSecurityPolicy,
 } from './connection-config.js';
 export { opcua } from './driver.js';
+export { routeOpcuaLogs } from './opcua-logs.js';
 export { loadOpcua, OpcuaLink, type OpcuaLinkOptions, type OpcuaLinkStats, type OpcuaSample } from './link.js';
 export { numericValue, qualityOfStatus, sampleToReading, type SampleOutcome, type TimestampOrigin } from './readings.js';

@@ -5,6 +5,7 @@ import type * as UaClient from 'node-opcua-client';
 import type { ClientSubscription, DataValue, MonitoringParametersOptions, OPCUAClient, UserIdentityInfo } from 'node-opcua-client';
 import type { DriverLogger } from '../../driver.js';
 import type { OpcuaConnectionConfig } from './connection-config.js';
+import { routeOpcuaLogs } from './opcua-logs.js';
 
 /** One data change of one monitored item, free of node-opcua types. */
 export interface OpcuaSample {
@@ -85,8 +86,11 @@ let opcuaModule: Promise<Ua> | undefined;
  * node-opcua takes ~0.5 s to import and ~18 MB of heap: it is loaded on the first start(), not when the agent loads its
  * drivers, and only its client half (the meta-package `node-opcua` adds the server and address space: +7 MB heap).
  */
-export function loadOpcua(): Promise<Ua> {
-  opcuaModule ??= Promise.all([import('node-opcua-client'), import('node-opcua-certificate-manager')]).then(([client, pki]) => ({ ...client, OPCUACertificateManager: pki.OPCUACertificateManager }));
+export function loadOpcua(log?: DriverLogger): Promise<Ua> {
+  // Its loggers are routed before it loads: some of its modules print as they load.
+  opcuaModule ??= (log ? routeOpcuaLogs(log) : Promise.resolve())
+    .then(() => Promise.all([import('node-opcua-client'), import('node-opcua-certificate-manager')]))
+    .then(([client, pki]) => ({ ...client, OPCUACertificateManager: pki.OPCUACertificateManager }));
   return opcuaModule;
 }
 
@@ -153,7 +157,7 @@ export class OpcuaLink {
     let attempt: Connection | undefined;
     let subscription: ClientSubscription;
     try {
-      const ua = await loadOpcua();
+      const ua = await loadOpcua(log);
       if (this.stopped) return;
       const certificateManager = createCertificateManager(ua, connection);
       attempt = { client: createClient(ua, connection, certificateManager), subscription: undefined, watchdog: undefined, lastPublishAt: 0, closed: false };
