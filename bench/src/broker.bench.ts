@@ -23,6 +23,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { generate } from 'mqtt-packet';
 import pino from 'pino';
 import { startBroker, type CredentialVerifier } from '@ioc/broker';
+import { scanFrames } from './mqtt-frames.js';
 import { startRelayFloor } from './relay-floor.js';
 import type { Bench, BenchTable } from './table.js';
 
@@ -248,29 +249,15 @@ class RawClient {
   private onData(chunk: Buffer): void {
     const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     const acks: number[] = [];
-    let pos = 0;
-    for (;;) {
-      if (buf.length - pos < 2) break;
-      let len = 0;
-      let mult = 1;
-      let i = pos + 1;
-      for (; i < buf.length; i++) {
-        len += (buf[i]! & 0x7f) * mult;
-        mult *= 128;
-        if ((buf[i]! & 0x80) === 0) break;
-      }
-      if (i >= buf.length || i + 1 + len > buf.length) break;
-      const type = buf[pos]! & 0xf0;
-      const body = i + 1;
-      if (type === 0x30) {
+    const pos = scanFrames(buf, (first, body) => {
+      if ((first & 0xf0) === 0x30) {
         this.received += 1;
-        if (buf[pos]! & 0x06) acks.push(buf.readUInt16BE(body + 2 + buf.readUInt16BE(body)));
+        if (first & 0x06) acks.push(buf.readUInt16BE(body + 2 + buf.readUInt16BE(body)));
         this.onPublish?.();
       } else {
-        this.count(type);
+        this.count(first & 0xf0);
       }
-      pos = body + len;
-    }
+    });
     this.pending = buf.subarray(pos);
     if (acks.length) {
       const out = Buffer.allocUnsafe(acks.length * 4);

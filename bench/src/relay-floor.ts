@@ -6,6 +6,7 @@
  * Node broker on this machine, so that "ours" can be judged against what Node allows, not only against Mosquitto.
  */
 import net from 'node:net';
+import { scanFrames } from './mqtt-frames.js';
 
 export function startRelayFloor(): Promise<number> {
   let subscriber: net.Socket | undefined;
@@ -18,40 +19,31 @@ export function startRelayFloor(): Promise<number> {
       const buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       const acks: number[] = [];
       const forward: Buffer[] = [];
-      let pos = 0;
-      for (;;) {
-        if (buf.length - pos < 2) break;
-        let len = 0;
-        let mult = 1;
-        let i = pos + 1;
-        for (; i < buf.length; i++) {
-          len += (buf[i]! & 0x7f) * mult;
-          mult *= 128;
-          if ((buf[i]! & 0x80) === 0) break;
-        }
-        if (i >= buf.length || i + 1 + len > buf.length) break;
-        const type = buf[pos]! & 0xf0;
-        const body = i + 1;
-        const end = body + len;
+      const pos = scanFrames(buf, (first, body, end, start) => {
+        const type = first & 0xf0;
         if (type === 0x10) socket.write(Buffer.from([0x20, 2, 0, 0])); // CONNECT → CONNACK accepted
         else if (type === 0x80) {
           subscriber = socket; // SUBSCRIBE → SUBACK granted QoS 1
           socket.write(Buffer.from([0x90, 3, buf[body]!, buf[body + 1]!, 1]));
         } else if (type === 0x30) {
           const topicLength = buf.readUInt16BE(body);
-          if (buf.toString('latin1', body + 2, body + 2 + 7) !== 'ioc/v1/') return void socket.destroy(); // a stand-in for a topic rule
-          if (buf[pos]! & 0x06) {
+          if (buf.toString('latin1', body + 2, body + 2 + 7) !== 'ioc/v1/') {
+            socket.destroy(); // a stand-in for a topic rule
+            return false;
+          }
+          if (first & 0x06) {
             acks.push(buf.readUInt16BE(body + 2 + topicLength));
-            const packet = Buffer.from(buf.subarray(pos, end));
+            const packet = Buffer.from(buf.subarray(start, end));
             const id = nextId;
             nextId = nextId === 65535 ? 1 : nextId + 1;
-            packet.writeUInt16BE(id, body - pos + 2 + topicLength);
+            packet.writeUInt16BE(id, body - start + 2 + topicLength);
             inflight.set(id, packet);
             forward.push(packet);
-          } else forward.push(Buffer.from(buf.subarray(pos, end)));
+          } else forward.push(Buffer.from(buf.subarray(start, end)));
         } else if (type === 0x40) inflight.delete(buf.readUInt16BE(body));
-        pos = end;
-      }
+        return true;
+      });
+      if (socket.destroyed) return;
       pending = buf.subarray(pos);
       if (acks.length) {
         const out = Buffer.allocUnsafe(acks.length * 4);
