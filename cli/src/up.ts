@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import pino from 'pino';
+import { routeOpcuaLogs } from '@ioc/edge';
 import { parse, port, UsageError } from './args.js';
 import { homeFiles, iocHome } from './home.js';
-import { routeOpcuaLogs } from '@ioc/edge';
 import { startStack } from './stack.js';
 import { DEMO, startDemoSite, type DemoSite } from './demo-site.js';
 
