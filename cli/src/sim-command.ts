@@ -181,6 +181,12 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const onEvent = (e: ScenarioEvent): void => out(eventLine(scenario, e));
   const timing = { ...(speed !== undefined ? { speed } : {}), ...(startMs !== undefined ? { startMs } : {}) };
 
+  const log = pino(
+    { level: process.env.IOC_LOG_LEVEL ?? 'info', redact: ['password', '*.password', 'token', '*.token'] },
+    values.verbose ? pino.multistream([{ stream: pino.destination({ dest: path.join(home, 'sim.log'), mkdir: true, sync: false }) }, { stream: process.stdout }]) : pino.destination({ dest: path.join(home, 'sim.log'), mkdir: true, sync: false }),
+  );
+  await routeOpcuaLogs(log.child({ component: 'node-opcua' })); // its console chatter (stations, agents) goes to sim.log
+
   if (values['no-agents']) {
     if (backfillDays !== undefined) throw new UsageError('--backfill needs agents (their credentials); drop --no-agents');
     const running = await runScenario(scenario, { runDir, onEvent, ...timing });
@@ -191,11 +197,6 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
     return 0;
   }
 
-  const log = pino(
-    { level: process.env.IOC_LOG_LEVEL ?? 'info', redact: ['password', '*.password', 'token', '*.token'] },
-    values.verbose ? pino.multistream([{ stream: pino.destination({ dest: path.join(home, 'sim.log'), mkdir: true, sync: false }) }, { stream: process.stdout }]) : pino.destination({ dest: path.join(home, 'sim.log'), mkdir: true, sync: false }),
-  );
-  await routeOpcuaLogs(log.child({ component: 'node-opcua' })); // its console chatter goes to sim.log
   const mqttUrl = mqttUrlOf(values['mqtt-url']);
   const bar = progressBar('history');
   const site = await withRegistry(values.home, async (registry) =>
