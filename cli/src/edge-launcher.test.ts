@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '@ioc/broker';
 import { decodeTelemetry } from '@ioc/protocol';
-import { openPtyPair, type PtyPair } from '@ioc/simulators';
+import { encodePms5003Frame, openPtyPair, type PtyPair } from '@ioc/simulators';
 
 /**
  * `ioc-edge`, the launcher a gateway's systemd unit starts (cli/bin/ioc-edge.js): the agent under V8 flags for a small
@@ -42,17 +42,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A PMS5003 frame with pm2.5 = k. */
-function frame(k: number): Buffer {
-  const f = Buffer.alloc(32);
-  f.writeUInt16BE(0x424d, 0);
-  f.writeUInt16BE(28, 2);
-  f.writeUInt16BE(k, 12);
-  let sum = 0;
-  for (let i = 0; i < 30; i++) sum += f[i] ?? 0;
-  f.writeUInt16BE(sum & 0xffff, 30);
-  return f;
-}
+/** A PMS5003 frame with pm2.5 = k (atmospheric), everything else zero. */
+const frame = (k: number): Buffer => encodePms5003Frame({ pm1_cf1: 0, pm25_cf1: 0, pm10_cf1: 0, pm1: 0, pm25: k, pm10: 0, counts: [0, 0, 0, 0, 0, 0], version: 0, error: 0 });
 
 async function freePort(): Promise<number> {
   const s = createServer();
