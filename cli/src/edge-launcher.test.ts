@@ -42,6 +42,38 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * A preload that makes TypeBox unloadable, by import and by require: with it, an agent that loads TypeBox fails. The
+ * agent validates with checks generated at build time and loads TypeBox (~9 MB) only to explain an invalid value.
+ */
+function forbidTypebox(): string {
+  const file = path.join(dir, 'forbid-typebox.mjs');
+  const hook = "export async function resolve(s, c, n) { if (/^typebox(\\/|$)/.test(s)) throw new Error('TypeBox imported by ' + c.parentURL); return n(s, c); }";
+  writeFileSync(
+    file,
+    [
+      "import Module, { register } from 'node:module';",
+      'const resolveFilename = Module._resolveFilename;',
+      'Module._resolveFilename = function (request, ...rest) {',
+      "  if (/^typebox(\\/|$)/.test(request)) throw new Error('TypeBox required: ' + request);",
+      '  return resolveFilename.call(this, request, ...rest);',
+      '};',
+      `register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`,
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** Runs the launcher to its end; its exit code and what it wrote. */
+function runLauncher(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(LAUNCHER, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
 /** A PMS5003 frame with pm2.5 = k (atmospheric), everything else zero. */
 const frame = (k: number): Buffer => encodePms5003Frame({ pm1_cf1: 0, pm25_cf1: 0, pm10_cf1: 0, pm1: 0, pm25: k, pm10: 0, counts: [0, 0, 0, 0, 0, 0], version: 0, error: 0 });
 
@@ -77,7 +109,8 @@ describe('ioc-edge, the gateway launcher', () => {
     });
     await sub.subscribeAsync('ioc/v1/+/+/telemetry', { qos: 1 });
 
-    const child = spawn(LAUNCHER, ['run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = { ...process.env, NODE_OPTIONS: `--import=${forbidTypebox()}` };
+    const child = spawn(LAUNCHER, ['run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -95,12 +128,26 @@ describe('ioc-edge, the gateway launcher', () => {
       expect(health).toMatchObject({ status: 'ok', mqtt: 'connected' });
       child.kill('SIGTERM');
       expect(await exit).toBe(0);
-      // No V8 warning about conflicting flags, no crash of undici (the clock check) without WebAssembly.
-      expect(stderr).not.toMatch(/Warning|WebAssembly|Error/);
+      // No V8 warning about conflicting flags, no crash of undici (the clock check) without WebAssembly, and no
+      // TypeBox: a valid config and valid readings pass the generated checks alone.
+      expect(stderr).not.toMatch(/Warning|WebAssembly|Error|TypeBox/);
     } finally {
       closeSync(device);
       if (child.exitCode === null) child.kill('SIGKILL');
       await sub.endAsync(true);
     }
+  });
+
+  it('explains an invalid config under its V8 flags, loading TypeBox only then', async () => {
+    const config = path.join(dir, 'bad.json');
+    writeFileSync(config, JSON.stringify({ gateway: { site: 'ha-nam', id: 'gw-01' }, mqtt: { url: 'mqtt://x', password: 's', keepaliveSec: 2 }, inputs: [] }));
+    const checked = await runLauncher(['check', '--config', config]);
+    expect(checked.code).not.toBe(0);
+    expect(checked.stderr).toContain('mqtt.keepaliveSec');
+    expect(checked.stderr).not.toMatch(/Warning/);
+    // The control for the test above: the preload does stop TypeBox from loading.
+    const forbidden = await runLauncher(['check', '--config', config], { ...process.env, NODE_OPTIONS: `--import=${forbidTypebox()}` });
+    expect(forbidden.code).not.toBe(0);
+    expect(forbidden.stderr).toContain('TypeBox required: typebox/compile');
   });
 });

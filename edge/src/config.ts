@@ -1,6 +1,10 @@
-import { getMetric } from '@ioc/protocol';
-import { Type, type Static } from 'typebox';
-import { Compile } from 'typebox/compile';
+import { getMetric, schemaErrors } from '@ioc/protocol';
+import type { Static } from 'typebox';
+import { applyDefaults } from './config-defaults.js';
+import type { AgentConfigSchema as AgentConfigTypeBox } from './config-schema.js';
+import { AgentConfigSchema, checkAgentConfig } from './config-validator.generated.js';
+
+export { AgentConfigSchema };
 import type { DriverFactory } from './driver.js';
 import { drivers as builtinDrivers } from './drivers/index.js';
 
@@ -10,82 +14,7 @@ export const DEFAULT_DATA_DIR = '/var/lib/ioc-edge';
 /** The drivers an agent may run, by the value of an input's `driver` field (the built-in `drivers` by default). */
 export type DriverRegistry = Readonly<Record<string, DriverFactory<unknown>>>;
 
-const ID_ERROR = 'is not a valid id: use 1–64 of a-z 0-9 _ -, starting with a letter or digit';
-const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', 'x-error': ID_ERROR });
-const Path = Type.String({ minLength: 1 });
-const Ms = (def: number, min: number, max: number) => Type.Integer({ minimum: min, maximum: max, default: def });
-
-/**
- * The agent's configuration file (YAML or JSON). Every default is listed, commented, in edge/sample-config.yaml.
- * Unknown fields are refused everywhere except inside an input (its driver checks those).
- */
-export const AgentConfigSchema = Type.Object(
-  {
-    gateway: Type.Object({ site: Id, id: Id }, { additionalProperties: false }),
-    /** Folder of the outbox and the last good remote config. A config file without it gets DEFAULT_DATA_DIR. */
-    dataDir: Type.Optional(Path),
-    mqtt: Type.Object(
-      {
-        url: Type.String({ pattern: '^(mqtts?|tcp|ssl)://', 'x-error': 'must start with mqtt://, mqtts://, tcp:// or ssl://' }),
-        /** Defaults to the gateway id (the broker requires them equal). */
-        username: Type.Optional(Id),
-        /** The gateway's secret, or… */
-        password: Type.Optional(Type.String({ minLength: 1 })),
-        /** …a file holding it (read at every connect, so a rotated secret needs no restart; one trailing newline is ignored). */
-        passwordFile: Type.Optional(Path),
-        /** PEM CA bundle that signed the broker's certificate (mqtts:// only; default: the system's CAs). */
-        caFile: Type.Optional(Path),
-        /** PEM client certificate and key, for brokers that require one (mqtts:// only). */
-        certFile: Type.Optional(Path),
-        keyFile: Type.Optional(Path),
-        keepaliveSec: Type.Integer({ minimum: 5, maximum: 1200, default: 30 }),
-        connectTimeoutMs: Ms(10_000, 1000, 120_000),
-        /** Reconnect delay after a failed or lost connection: doubles from min to max, each drawn in [½, 1] of it. */
-        reconnectMinMs: Ms(1000, 10, 600_000),
-        reconnectMaxMs: Ms(60_000, 10, 3_600_000),
-      },
-      { additionalProperties: false },
-    ),
-    outbox: Type.Object(
-      {
-        maxBytes: Type.Integer({ minimum: 65_536, default: 512 * 1024 * 1024 }),
-        maxReadings: Type.Integer({ minimum: 1, default: 20_000_000 }),
-        sync: Type.Enum(['full', 'normal'], { default: 'full' }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    uplink: Type.Object(
-      {
-        maxBatchReadings: Type.Integer({ minimum: 1, maximum: 2000, default: 500 }),
-        lingerMs: Ms(1000, 0, 60_000),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    http: Type.Object(
-      {
-        /** Interface of /healthz and /metrics; keep it on loopback unless a firewall guards the port. */
-        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
-        /** 0 turns the endpoint off. */
-        port: Type.Integer({ minimum: 0, maximum: 65_535, default: 9464 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    clock: Type.Object(
-      {
-        /** An http(s) URL whose `Date` header is the reference time (e.g. the cloud's /api/v1/health). */
-        referenceUrl: Type.Optional(Type.String({ pattern: '^https?://', 'x-error': 'must start with http:// or https://' })),
-        /** A skew beyond this is reported as `clockSkewMs` in the birth message. */
-        maxSkewMs: Ms(5000, 1000, 86_400_000),
-        checkIntervalMs: Ms(3_600_000, 10_000, 86_400_000),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    inputs: Type.Array(Type.Object({ driver: Type.String(), id: Id }, { additionalProperties: true }), { minItems: 1, maxItems: 256 }),
-  },
-  { additionalProperties: false },
-);
-
-export type AgentConfigRaw = Static<typeof AgentConfigSchema>;
+export type AgentConfigRaw = Static<typeof AgentConfigTypeBox>;
 
 /** `value * gain + offset`, applied to one metric of an input before the plausibility check. */
 export interface Calibration {
@@ -123,8 +52,6 @@ export class ConfigError extends Error {
   }
 }
 
-const validator = Compile(AgentConfigSchema);
-
 /** `/inputs/0/port` → `inputs[0].port` */
 function toPath(pointer: string): string {
   return pointer
@@ -145,7 +72,7 @@ function schemaAt(schemaPath: string): Record<string, unknown> {
 const TYPE_NAMES: Record<string, string> = { string: 'a string', integer: 'an integer', number: 'a number', object: 'an object', array: 'an array', boolean: 'true or false' };
 
 /** A readable message for TypeBox's first error, with the path in the config's own notation. */
-function describeSchemaError(raw: unknown, errors: ReturnType<typeof validator.Errors>): ConfigError | undefined {
+function describeSchemaError(raw: unknown, errors: ReturnType<typeof schemaErrors>): ConfigError | undefined {
   const first = errors[0];
   if (!first) return undefined;
   const path = toPath(first.instancePath);
@@ -241,10 +168,11 @@ function checkMqtt(mqtt: AgentConfigRaw['mqtt']): void {
  * `calibration` taken out first.
  */
 export function parseAgentConfig(raw: unknown, registry: DriverRegistry = builtinDrivers): AgentConfig {
-  const withDefaults: unknown = validator.Default(withoutEmptySections(structuredClone(raw)));
-  const schemaError = describeSchemaError(withDefaults, validator.Errors(withDefaults));
-  if (schemaError) throw schemaError;
-  const cfg = withDefaults as AgentConfigRaw;
+  const withDefaults: unknown = applyDefaults(AgentConfigSchema, withoutEmptySections(structuredClone(raw)));
+  if (!checkAgentConfig(withDefaults)) {
+    throw describeSchemaError(withDefaults, schemaErrors(AgentConfigSchema, withDefaults)) ?? new ConfigError('', 'does not match the schema');
+  }
+  const cfg: AgentConfigRaw = withDefaults;
   checkMqtt(cfg.mqtt);
   const ids = new Set<string>();
   cfg.inputs.forEach((input, i) => {

@@ -34,14 +34,10 @@ export {
   type MetricName,
 } from './metrics.js';
 export {
-  ConfigAckSchema,
   END_TS_MS,
   MAX_PAYLOAD_BYTES,
   MAX_READINGS,
   MIN_TS_MS,
-  ReadingSchema,
-  StateMessageSchema,
-  TelemetryBatchSchema,
   type AgentInfo,
   type ConfigAck,
   type InputState,
@@ -51,5 +47,17 @@ export {
   type TelemetryBatch,
   type TelemetryBatchInput,
 } from './payloads.js';
+// JSON Schemas of the payloads, and their checks: generated from schemas.ts, free of TypeBox at run time.
+export {
+  ConfigAckSchema,
+  ReadingSchema,
+  StateMessageSchema,
+  TelemetryBatchSchema,
+  checkConfigAck,
+  checkReading,
+  checkStateMessage,
+  checkTelemetryBatch,
+} from './validators.generated.js';
+export { schemaErrors } from './schema-errors.js';
 export { decodeTelemetry, encodeTelemetry, validateReading } from './telemetry.js';
 export { decodeConfigAck, decodeState, encodeConfigAck, encodeState } from './state.js';

@@ -1,12 +1,10 @@
 /**
- * Payload types of protocol v1 and their TypeBox (JSON Schema) definitions.
+ * Payload types of protocol v1. Their JSON Schemas are in schemas.ts.
  *
  * Every payload is one UTF-8 JSON object of at most MAX_PAYLOAD_BYTES. Properties not listed here are
  * allowed on the wire (newer senders may add fields) and are dropped by the decoders.
  */
-import { Type, type Static } from 'typebox';
 import type { Quality, Reading } from './reading.js';
-import { ID_PATTERN } from './topics.js';
 
 /** Largest payload any decoder accepts, in bytes of UTF-8 (256 KiB). Encoders throw above it. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -106,57 +104,3 @@ export interface ConfigAck {
   /** Why the config was refused; meant for people, not parsed. */
   error?: string;
 }
-
-const Id = Type.String({ pattern: ID_PATTERN.source });
-const EpochMs = Type.Integer({ minimum: MIN_TS_MS, exclusiveMaximum: END_TS_MS });
-const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-
-/** JSON Schema of one wire reading. Non-finite values are rejected by `Type.Number`. */
-export const ReadingSchema = Type.Object({
-  sensor: Id,
-  metric: Id,
-  ts: EpochMs,
-  value: Type.Number(),
-  quality: Type.Optional(Type.Enum(['good', 'uncertain', 'bad'])),
-});
-
-/** JSON Schema of a telemetry payload (metric catalogue membership is checked separately). */
-export const TelemetryBatchSchema = Type.Object({
-  seq: Count,
-  readings: Type.Array(ReadingSchema, { minItems: 1, maxItems: MAX_READINGS }),
-  historical: Type.Optional(Type.Boolean()),
-});
-
-/** JSON Schema of a state payload. */
-export const StateMessageSchema = Type.Object({
-  online: Type.Boolean(),
-  ts: Type.Optional(EpochMs),
-  agent: Type.Optional(Type.Object({ name: Type.Optional(Type.String()), version: Type.String() })),
-  inputs: Type.Optional(
-    Type.Array(
-      Type.Object({
-        id: Type.String({ minLength: 1 }),
-        driver: Type.String({ minLength: 1 }),
-        sensors: Type.Optional(Type.Array(Type.String())),
-      }),
-    ),
-  ),
-  outbox: Type.Optional(Type.Object({ pending: Type.Optional(Count), dropped: Type.Optional(Count) })),
-});
-
-/** JSON Schema of a config acknowledgement payload. */
-export const ConfigAckSchema = Type.Object({
-  version: Type.Union([Count, Type.String({ minLength: 1 })]),
-  ok: Type.Boolean(),
-  error: Type.Optional(Type.String()),
-});
-
-// Compile-time proof that each schema's static type and its documented interface agree (no runtime code).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
-type WireBatch = Writable<TelemetryBatchInput> & { readings: ReadingInput[] };
-type _ReadingAgrees = Assert<Same<Static<typeof ReadingSchema>, ReadingInput>>;
-type _BatchAgrees = Assert<Same<Static<typeof TelemetryBatchSchema>, WireBatch>>;
-type _StateAgrees = Assert<Same<Static<typeof StateMessageSchema>, StateMessage>>;
-type _AckAgrees = Assert<Same<Static<typeof ConfigAckSchema>, ConfigAck>>;

@@ -3,8 +3,29 @@
  * path and a message that names the field and what was expected, e.g.
  * `/readings/0/ts: must be an integer (epoch milliseconds)`.
  */
+import { createRequire } from 'node:module';
+import type { TSchema } from 'typebox';
+import type { Compile, Validator } from 'typebox/compile';
 import type { TLocalizedValidationError } from 'typebox/error';
 import { ErrorCode, type ProtocolError } from './errors.js';
+
+const compiled = new WeakMap<object, Validator>();
+let compile: typeof Compile | undefined;
+
+/**
+ * TypeBox's errors for a value a generated check refused. TypeBox (~9 MB of heap) is loaded by the first call, not
+ * before: a gateway whose config and readings are valid never loads it. Synchronous (Node ≥ 20.19 and 22.12 load the
+ * ES module through require), so that decoders and config checks stay synchronous.
+ */
+export function schemaErrors(schema: TSchema, value: unknown): TLocalizedValidationError[] {
+  let validator = compiled.get(schema);
+  if (!validator) {
+    compile ??= (createRequire(import.meta.url)('typebox/compile') as { Compile: typeof Compile }).Compile;
+    validator = compile(schema);
+    compiled.set(schema, validator);
+  }
+  return validator.Errors(value);
+}
 
 /** What a field means, keyed by its path with array indices replaced by `*` (e.g. `/readings/*\/ts`). */
 export type FieldHints = ReadonlyMap<string, string>;

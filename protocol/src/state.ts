@@ -3,22 +3,18 @@
  * Same byte layer and error codes as telemetry; unknown properties are dropped on decode and on encode.
  */
 import type { Buffer } from 'node:buffer';
-import { Compile } from 'typebox/compile';
 import { IocError, ok, type Result } from './errors.js';
 import {
-  ConfigAckSchema,
-  StateMessageSchema,
   type AgentInfo,
   type ConfigAck,
   type InputState,
   type OutboxState,
   type StateMessage,
 } from './payloads.js';
-import { schemaError, type FieldHints } from './schema-errors.js';
+import { schemaError, schemaErrors, type FieldHints } from './schema-errors.js';
 import { parsePayload, serialize } from './wire.js';
+import { ConfigAckSchema, StateMessageSchema, checkConfigAck, checkStateMessage } from './validators.generated.js';
 
-const stateValidator = Compile(StateMessageSchema);
-const ackValidator = Compile(ConfigAckSchema);
 
 const stateHints: FieldHints = new Map([
   ['', 'state message {online, ts?, agent?, inputs?, outbox?}'],
@@ -54,13 +50,13 @@ export function decodeState(payload: Uint8Array | string): Result<StateMessage> 
   const parsed = parsePayload(payload);
   if (!parsed.ok) return parsed;
   const wire = parsed.value;
-  if (!stateValidator.Check(wire)) return { ok: false, error: schemaError(stateValidator.Errors(wire), stateHints) };
+  if (!checkStateMessage(wire)) return { ok: false, error: schemaError(schemaErrors(StateMessageSchema, wire), stateHints) };
   return ok(pickState(wire));
 }
 
 /** Encodes a StateMessage (contract fields only). Throws IocError for a message decodeState would refuse. */
 export function encodeState(state: StateMessage): Buffer {
-  if (!stateValidator.Check(state)) throw new IocError(schemaError(stateValidator.Errors(state), stateHints));
+  if (!checkStateMessage(state)) throw new IocError(schemaError(schemaErrors(StateMessageSchema, state), stateHints));
   return serialize(pickState(state));
 }
 
@@ -69,13 +65,13 @@ export function decodeConfigAck(payload: Uint8Array | string): Result<ConfigAck>
   const parsed = parsePayload(payload);
   if (!parsed.ok) return parsed;
   const wire = parsed.value;
-  if (!ackValidator.Check(wire)) return { ok: false, error: schemaError(ackValidator.Errors(wire), ackHints) };
+  if (!checkConfigAck(wire)) return { ok: false, error: schemaError(schemaErrors(ConfigAckSchema, wire), ackHints) };
   return ok(pickAck(wire));
 }
 
 /** Encodes a ConfigAck (contract fields only). Throws IocError for an ack decodeConfigAck would refuse. */
 export function encodeConfigAck(ack: ConfigAck): Buffer {
-  if (!ackValidator.Check(ack)) throw new IocError(schemaError(ackValidator.Errors(ack), ackHints));
+  if (!checkConfigAck(ack)) throw new IocError(schemaError(schemaErrors(ConfigAckSchema, ack), ackHints));
   return serialize(pickAck(ack));
 }
 

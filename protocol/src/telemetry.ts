@@ -3,22 +3,18 @@
  * message, microseconds): one compiled schema check, one catalogue lookup per reading, one copy.
  */
 import type { Buffer } from 'node:buffer';
-import { Compile } from 'typebox/compile';
 import { ErrorCode, IocError, ok, type ProtocolError, type Result } from './errors.js';
 import { isMetricName } from './metrics.js';
 import {
-  ReadingSchema,
-  TelemetryBatchSchema,
   type ReadingInput,
   type TelemetryBatch,
   type TelemetryBatchInput,
 } from './payloads.js';
 import type { Reading } from './reading.js';
-import { schemaError, type FieldHints } from './schema-errors.js';
+import { schemaError, schemaErrors, type FieldHints } from './schema-errors.js';
 import { parsePayload, serialize } from './wire.js';
+import { ReadingSchema, TelemetryBatchSchema, checkReading, checkTelemetryBatch } from './validators.generated.js';
 
-const validator = Compile(TelemetryBatchSchema);
-const readingValidator = Compile(ReadingSchema);
 
 const hints: FieldHints = new Map([
   ['', 'telemetry batch {seq, readings, historical?}'],
@@ -50,7 +46,7 @@ export function decodeTelemetry(payload: Uint8Array | string): Result<TelemetryB
   const parsed = parsePayload(payload);
   if (!parsed.ok) return parsed;
   const wire = parsed.value;
-  if (!validator.Check(wire)) return { ok: false, error: schemaError(validator.Errors(wire), hints) };
+  if (!checkTelemetryBatch(wire)) return { ok: false, error: schemaError(schemaErrors(TelemetryBatchSchema, wire), hints) };
   const unknown = unknownMetric(wire.readings);
   if (unknown) return { ok: false, error: unknown };
   return ok({ seq: wire.seq, readings: wire.readings.map(toReading), historical: wire.historical === true });
@@ -62,7 +58,7 @@ export function decodeTelemetry(payload: Uint8Array | string): Result<TelemetryB
  * for a batch the decoder would refuse, so a gateway never publishes one; on TOO_LARGE, split the batch.
  */
 export function encodeTelemetry(batch: TelemetryBatchInput): Buffer {
-  if (!validator.Check(batch)) throw new IocError(schemaError(validator.Errors(batch), hints));
+  if (!checkTelemetryBatch(batch)) throw new IocError(schemaError(schemaErrors(TelemetryBatchSchema, batch), hints));
   const unknown = unknownMetric(batch.readings);
   if (unknown) throw new IocError(unknown);
   const wire: TelemetryBatchInput = { seq: batch.seq, readings: batch.readings.map(toWireReading) };
@@ -76,7 +72,7 @@ export function encodeTelemetry(batch: TelemetryBatchInput): Buffer {
  * this before queueing a reading, so one bad reading can never block a batch in the outbox.
  */
 export function validateReading(reading: ReadingInput): ProtocolError | undefined {
-  if (!readingValidator.Check(reading)) return schemaError(readingValidator.Errors(reading), readingHints);
+  if (!checkReading(reading)) return schemaError(schemaErrors(ReadingSchema, reading), readingHints);
   if (isMetricName(reading.metric)) return undefined;
   const message = `/metric: ${JSON.stringify(reading.metric)} is not in the metric catalogue`;
   return { code: ErrorCode.IOC_ERR_UNKNOWN_METRIC, path: '/metric', message };
