@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,9 +11,11 @@ import { decodeState, decodeTelemetry, decodeConfigAck, type Reading, type Telem
 import { MemoryOutbox } from '../outbox/memory-outbox.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { makeTestPki, type TestPki } from '../testing/certs.js';
+import { compiledEdgeFile } from '../testing/compiled.js';
 import { recordMessages, startTestBroker, until, type Received, type TestBroker } from '../testing/test-broker.js';
 import { startUplink, type Uplink, type UplinkOptions } from './mqtt-uplink.js';
 
+const execFileAsync = promisify(execFile);
 const log = pino({ level: 'silent' });
 const T0 = Date.UTC(2025, 10, 25, 10, 0, 0);
 const reading = (i: number): Reading => ({ sensor: 'pm-01', metric: 'pm25', ts: T0 + i * 1000, value: i, quality: 'good' });
@@ -272,5 +276,26 @@ describe('MQTT uplink: reconnection', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('MQTT uplink: memory', () => {
+  it("never builds mqtt-packet's cache of 65,536 packet-id buffers (6 MB of a gateway's heap)", async () => {
+    const b = await broker();
+    const received = await recorder(b.url);
+    // In a process of its own: the broker here writes with mqtt-packet too, and the cache is process-wide.
+    const script = [
+      `import { createClient } from ${JSON.stringify(compiledEdgeFile('uplink/connection.ts'))};`,
+      "import { createRequire } from 'node:module';",
+      `const client = await createClient({ url: ${JSON.stringify(b.url)}, username: 'gw-mem' }, { clientId: 'gw-mem', clean: true });`,
+      "await new Promise((resolve, reject) => { client.once('connect', resolve); client.once('error', reject); });",
+      "for (let i = 0; i < 3; i++) await client.publishAsync('ioc/v1/s/gw-mem/telemetry', 'x', { qos: 1 });",
+      "const numbers = createRequire(createRequire(import.meta.resolve('mqtt')).resolve('mqtt-packet'))('./numbers.js');",
+      'console.log(Object.keys(numbers.cache).length);',
+      'await client.endAsync();',
+    ].join('\n');
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.dirname(compiledEdgeFile('uplink/connection.ts')) });
+    await until(() => received.filter((m) => m.topic === 'ioc/v1/s/gw-mem/telemetry').length === 3, 'the three publishes');
+    expect(stdout.trim()).toBe('0');
   });
 });
