@@ -11,5 +11,5 @@ export {
 } from './connection-config.js';
 export { opcua } from './driver.js';
 export { routeOpcuaLogs } from './opcua-logs.js';
-export { loadOpcua, OpcuaLink, type OpcuaLinkOptions, type OpcuaLinkStats, type OpcuaSample } from './link.js';
+export { OpcuaLink, type OpcuaLinkOptions, type OpcuaLinkStats, type OpcuaSample } from './link.js';
 export { numericValue, qualityOfStatus, sampleToReading, type SampleOutcome, type TimestampOrigin } from './readings.js';

@@ -1,15 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
-import type * as UaClient from 'node-opcua-client';
-import type { ClientSubscription, DataValue, MonitoringParametersOptions, OPCUAClient, UserIdentityInfo } from 'node-opcua-client';
 import type { DriverLogger } from '../../driver.js';
 import type { OpcuaConnectionConfig } from './connection-config.js';
-import { routeOpcuaLogs } from './opcua-logs.js';
+import { UaClient, type SubscriptionInfo } from './ua/client.js';
+import { isUaError } from './ua/errors.js';
+import { ownCertificate } from './ua/pki.js';
+import { statusName } from './ua/status-codes.js';
+import { BUILTIN_TYPE_NAMES, type DataValue } from './ua/variant.js';
 
-/** One data change of one monitored item, free of node-opcua types. */
+/** One data change of one monitored item. */
 export interface OpcuaSample {
-  /** The Variant's value as node-opcua decodes it: number, boolean, string, `[high, low]` for 64-bit integers, … */
+  /**
+   * The Variant's value: number, boolean, string, Date, Buffer, `[high, low]` UInt32 words for Int64 and UInt64, an
+   * array for a non-scalar, null when the server sent no value.
+   */
   readonly value: unknown;
   /** The Variant's DataType name: 'Double', 'Boolean', 'Int64', 'String', 'Null', … */
   readonly dataType: string;
@@ -58,8 +62,7 @@ export interface OpcuaLinkStats {
 
 /** The objects of one connection, from the attempt on. */
 interface Connection {
-  readonly client: OPCUAClient;
-  subscription: ClientSubscription | undefined;
+  readonly client: UaClient;
   watchdog: NodeJS.Timeout | undefined;
   /** performance.now() of the last publish response (data or keep-alive). */
   lastPublishAt: number;
@@ -68,6 +71,8 @@ interface Connection {
    * values can arrive in the same network read as the monitored items' creation.
    */
   closed: boolean;
+  /** Why the connection ended, if it did before the link took it as established. */
+  lostReason: string | undefined;
 }
 
 /** Keep-alive count asked of the server: an idle subscription still answers every 10 publishing intervals. */
@@ -76,30 +81,15 @@ const MAX_KEEP_ALIVE_COUNT = 10;
 const LIFETIME_COUNT = 6 * MAX_KEEP_ALIVE_COUNT;
 /** Bound of the polite goodbye (CloseSession, CloseSecureChannel) on stop or after a loss, ms. */
 const DISCONNECT_TIMEOUT_MS = 3000;
-
-/** What the link uses of node-opcua: its client and its certificate manager, not the meta-package. */
-type Ua = typeof UaClient & { OPCUACertificateManager: typeof OPCUACertificateManager };
-
-let opcuaModule: Promise<Ua> | undefined;
-
-/**
- * node-opcua takes ~0.5 s to import and ~18 MB of heap: it is loaded on the first start(), not when the agent loads its
- * drivers, and only its client half (the meta-package `node-opcua` adds the server and address space: +7 MB heap).
- */
-export function loadOpcua(log?: DriverLogger): Promise<Ua> {
-  // Its loggers are routed before it loads: some of its modules print as they load.
-  opcuaModule ??= (log ? routeOpcuaLogs(log) : Promise.resolve())
-    .then(() => Promise.all([import('node-opcua-client'), import('node-opcua-certificate-manager')]))
-    .then(([client, pki]) => ({ ...client, OPCUACertificateManager: pki.OPCUACertificateManager }));
-  return opcuaModule;
-}
+/** Shortest session timeout asked, ms; longer when the keep-alive period is (the server hears from us at least then). */
+const MIN_SESSION_TIMEOUT_MS = 60_000;
 
 /**
  * A subscription to a set of variables of one OPC-UA server that stays up: it connects, opens a session and one
  * subscription with a monitored item per node, and when anything of that breaks (server restart, network cut,
  * subscription timed out, silence) it drops it all and builds a new one with exponential backoff. It never throws at
- * its owner. node-opcua's own reconnection is disabled (`maxRetry: 0`) so that there is one recovery path: a fresh
- * client, session and subscription, whose monitored items start with the current value of every node.
+ * its owner. There is one recovery path: a fresh client (ua/client.ts), session and subscription, whose monitored
+ * items start with the current value of every node.
  */
 export class OpcuaLink {
   private current: Connection | undefined;
@@ -155,24 +145,25 @@ export class OpcuaLink {
   private async connect(): Promise<void> {
     const { connection, log } = this.options;
     let attempt: Connection | undefined;
-    let subscription: ClientSubscription;
+    let subscription: SubscriptionInfo;
     try {
-      const ua = await loadOpcua(log);
-      if (this.stopped) return;
-      const certificateManager = createCertificateManager(ua, connection);
-      attempt = { client: createClient(ua, connection, certificateManager), subscription: undefined, watchdog: undefined, lastPublishAt: 0, closed: false };
-      this.pending = attempt;
       // The first time, this generates the gateway's key pair and certificate in pkiDir/own (seconds on a small CPU):
-      // outside the attempt's timeout, since an attempt cut mid-generation would leave later ones waiting on its lock.
-      await certificateManager.initialize();
-      await attempt.client.createDefaultCertificate();
-      subscription = await withTimeout(this.open(ua, attempt), connection.connectTimeoutMs, 'connection attempt');
+      // outside the attempt's timeout, so that a slow generation is not cut and started over at every attempt.
+      if (connection.securityMode !== 'None') await ownCertificate(connection.pkiDir);
+      const user = await userIdentity(connection);
+      if (this.stopped) return;
+      const client = createClient(connection, user, log);
+      const current: Connection = { client, watchdog: undefined, lastPublishAt: 0, closed: false, lostReason: undefined };
+      attempt = current;
+      client.onClose((err) => this.lost(current, `connection lost: ${err.message}`));
+      this.pending = attempt;
+      subscription = await withTimeout(this.open(attempt), connection.connectTimeoutMs, 'connection attempt');
     } catch (err) {
       this.pending = undefined;
       if (attempt) await this.close(attempt);
       if (this.stopped) return;
       const kind = this.countFailure(err);
-      const context = { err: errorText(err), endpoint: connection.endpoint, kind, failures: this.failures };
+      const context = { err: errorText(err), code: isUaError(err) ? err.code : undefined, endpoint: connection.endpoint, kind, failures: this.failures };
       if (this.failures === 0 || kind !== 'connectError') log.warn(context, 'OPC-UA connection failed; will retry');
       else log.debug(context, 'OPC-UA connection failed; will retry');
       this.scheduleReconnect();
@@ -189,59 +180,46 @@ export class OpcuaLink {
     this.failures = 0;
     this.watch(attempt, subscription);
     log.info({ endpoint: connection.endpoint, securityMode: connection.securityMode }, 'OPC-UA subscription established');
+    if (attempt.lostReason !== undefined) this.lost(attempt, attempt.lostReason);
   }
 
-  /** Channel, session, subscription, monitored items; resolves with the live subscription. */
-  private async open(ua: Ua, attempt: Connection): Promise<ClientSubscription> {
+  /** Channel, session, subscription, monitored items; resolves with the subscription as the server revised it. */
+  private async open(attempt: Connection): Promise<SubscriptionInfo> {
     const { connection, nodeIds, log } = this.options;
     const { client } = attempt;
-    const identity = await userIdentity(ua, connection);
-    await client.connect(connection.endpoint);
-    const session = await client.createSession(identity);
-    const subscription = await session.createSubscription2({
-      requestedPublishingInterval: connection.publishingIntervalMs,
-      requestedMaxKeepAliveCount: MAX_KEEP_ALIVE_COUNT,
-      requestedLifetimeCount: LIFETIME_COUNT,
-      maxNotificationsPerPublish: 0,
-      publishingEnabled: true,
-      priority: 1,
-    });
-    attempt.subscription = subscription;
+    await client.connect();
     attempt.lastPublishAt = performance.now();
-    const items = nodeIds.map((nodeId) => ({ nodeId, attributeId: ua.AttributeIds.Value }));
-    const group = ua.ClientMonitoredItemGroup.create(subscription, items, monitoringParameters(connection), ua.TimestampsToReturn.Both);
-    group.on('changed', (_item: unknown, dataValue: DataValue, index: number) => {
-      if (attempt.closed || this.stopped) return;
-      attempt.lastPublishAt = performance.now();
-      this.options.onSample(index, toSample(ua, dataValue));
-    });
-    await new Promise<void>((resolvePromise, reject) => {
-      group.once('initialized', () => resolvePromise());
-      group.once('err', (message: string) => reject(new Error(`monitored items not created: ${message}`)));
-    });
-    const rejected = group.monitoredItems.flatMap((item, i) =>
-      item.statusCode.isGood() ? [] : [{ nodeId: nodeIds[i], status: item.statusCode.name }],
+    const subscription = await client.subscribe(
+      {
+        publishingIntervalMs: connection.publishingIntervalMs,
+        maxKeepAliveCount: MAX_KEEP_ALIVE_COUNT,
+        lifetimeCount: LIFETIME_COUNT,
+        nodeIds,
+        samplingIntervalMs: connection.samplingIntervalMs,
+        queueSize: queueSize(connection),
+      },
+      {
+        onDataChange: (index, dataValue) => {
+          if (attempt.closed || this.stopped) return;
+          attempt.lastPublishAt = performance.now();
+          this.options.onSample(index, toSample(dataValue));
+        },
+        onPublish: () => {
+          attempt.lastPublishAt = performance.now();
+        },
+        onEnd: (err) => this.lost(attempt, `subscription ended: ${err.message}`),
+      },
     );
+    const rejected = subscription.itemStatus.flatMap((status, i) => (status >>> 30 === 0 ? [] : [{ nodeId: nodeIds[i], status: statusName(status) }]));
     this.counters.nodesRejected = rejected.length;
     if (rejected.length > 0) log.warn({ rejected }, 'the OPC-UA server refused some nodes');
     return subscription;
   }
 
-  /** Watches an established connection for its end: channel closed, subscription terminated, or silence. */
-  private watch(connection: Connection, subscription: ClientSubscription): void {
-    const { client } = connection;
-    const publishing = (): void => {
-      connection.lastPublishAt = performance.now();
-    };
-    subscription.on('keepalive', publishing);
-    subscription.on('received_notifications', publishing);
-    subscription.on('terminated', () => this.lost(connection, 'subscription terminated'));
-    subscription.on('error', (err: Error) => this.lost(connection, `subscription error: ${err.message}`));
-    subscription.on('internal_error', (err: Error) => this.options.log.debug({ err }, 'OPC-UA subscription internal error'));
-    client.on('close', () => this.lost(connection, 'connection closed'));
-    client.on('connection_lost', () => this.lost(connection, 'connection lost'));
-    const keepAliveMs = subscription.publishingInterval * subscription.maxKeepAliveCount;
-    const silenceMs = 3 * keepAliveMs + subscription.publishingInterval;
+  /** Watches an established connection for silence (its end otherwise comes through onClose and onEnd). */
+  private watch(connection: Connection, subscription: SubscriptionInfo): void {
+    const keepAliveMs = subscription.publishingIntervalMs * subscription.maxKeepAliveCount;
+    const silenceMs = 3 * keepAliveMs + subscription.publishingIntervalMs;
     connection.watchdog = setInterval(() => {
       if (performance.now() - connection.lastPublishAt <= silenceMs) return;
       this.counters.stalls += 1;
@@ -250,6 +228,7 @@ export class OpcuaLink {
   }
 
   private lost(connection: Connection, reason: string): void {
+    connection.lostReason ??= reason;
     if (this.current !== connection || this.stopped) return;
     this.current = undefined;
     this.counters.disconnects += 1;
@@ -264,13 +243,18 @@ export class OpcuaLink {
     await disconnect(connection.client);
   }
 
+  /**
+   * Which counter a failed attempt goes to, from its error code and StatusCode: the user refused, a certificate not
+   * trusted on either side (ours refused by the server: BadCertificate…, BadSecurityChecksFailed), or anything else.
+   */
   private countFailure(err: unknown): 'authFailure' | 'certificateRejection' | 'connectError' {
-    const text = errorText(err);
-    if (/BadUserAccessDenied|BadIdentityToken/.test(text)) {
+    const code = isUaError(err) ? err.code : undefined;
+    const status = (isUaError(err) ? err.statusName : undefined) ?? '';
+    if (/^Bad(UserAccessDenied|IdentityToken)/.test(status)) {
       this.counters.authFailures += 1;
       return 'authFailure';
     }
-    if (/BadCertificate|BadSecurityChecksFailed|[Cc]ertificate verification failed/.test(text)) {
+    if (code === 'IOC_ERR_OPCUA_CERTIFICATE_UNTRUSTED' || code === 'IOC_ERR_OPCUA_CERTIFICATE_INVALID' || /^Bad(Certificate|SecurityChecksFailed)/.test(status)) {
       this.counters.certificateRejections += 1;
       return 'certificateRejection';
     }
@@ -290,65 +274,58 @@ export class OpcuaLink {
   }
 }
 
-/**
- * A fresh certificate manager per client: the client disposes it on disconnect, and a certificate the technician moved
- * from rejected/ to trusted/ counts at the next attempt without file watchers.
- */
-function createCertificateManager(ua: Ua, connection: OpcuaConnectionConfig): OPCUACertificateManager {
-  return new ua.OPCUACertificateManager({
-    rootFolder: resolve(connection.pkiDir),
-    automaticallyAcceptUnknownCertificate: connection.trustUnknownServerCertificate,
-    disableFileWatchers: true,
+function createClient(connection: OpcuaConnectionConfig, user: UaClientUser | undefined, log: DriverLogger): UaClient {
+  const keepAliveMs = connection.publishingIntervalMs * MAX_KEEP_ALIVE_COUNT;
+  return new UaClient({
+    endpointUrl: connection.endpoint,
+    securityMode: connection.securityMode,
+    securityPolicy: connection.securityPolicy,
+    pkiDir: connection.pkiDir,
+    trustUnknownServerCertificate: connection.trustUnknownServerCertificate,
+    ...(user ? { user } : {}),
+    requestTimeoutMs: connection.connectTimeoutMs,
+    sessionTimeoutMs: Math.min(0x7fff_ffff, Math.max(MIN_SESSION_TIMEOUT_MS, 4 * keepAliveMs)),
+    log,
   });
 }
 
-function createClient(
-  ua: Ua,
-  connection: OpcuaConnectionConfig,
-  clientCertificateManager: OPCUACertificateManager,
-): OPCUAClient {
-  return ua.OPCUAClient.create({
-    applicationName: 'ioc-edge',
-    clientName: 'ioc-edge',
-    endpointMustExist: false,
-    securityMode: ua.MessageSecurityMode[connection.securityMode],
-    securityPolicy: ua.SecurityPolicy[connection.securityPolicy],
-    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 100 },
-    clientCertificateManager,
-    keepSessionAlive: false,
-  });
-}
-
-function monitoringParameters(connection: OpcuaConnectionConfig): MonitoringParametersOptions {
-  // Enough queue for every sample of one publishing interval, so none is lost between two publishes.
+/** Enough queue for every sample of one publishing interval, so none is lost between two publishes. */
+function queueSize(connection: OpcuaConnectionConfig): number {
   const perPublish = Math.ceil(connection.publishingIntervalMs / connection.samplingIntervalMs);
-  return { samplingInterval: connection.samplingIntervalMs, queueSize: Math.min(100, perPublish + 1), discardOldest: true };
+  return Math.min(100, perPublish + 1);
 }
 
-async function userIdentity(ua: Ua, connection: OpcuaConnectionConfig): Promise<UserIdentityInfo | undefined> {
+interface UaClientUser {
+  readonly userName: string;
+  readonly password: string;
+}
+
+/** The user name and password, the password read from passwordFile at every attempt; undefined: anonymous. */
+async function userIdentity(connection: OpcuaConnectionConfig): Promise<UaClientUser | undefined> {
   if (connection.username === undefined) return undefined;
   const password = connection.passwordFile === undefined
     ? (connection.password ?? '')
     : (await readFile(resolve(connection.passwordFile), 'utf8')).replace(/\r?\n$/, '');
-  return { type: ua.UserTokenType.UserName, userName: connection.username, password };
+  return { userName: connection.username, password };
 }
 
-function toSample(ua: Ua, dataValue: DataValue): OpcuaSample {
+function toSample(dataValue: DataValue): OpcuaSample {
   const variant = dataValue.value;
+  const dataType = variant?.dataType ?? 0;
   return {
-    value: variant.value,
-    dataType: ua.DataType[variant.dataType] ?? String(variant.dataType),
-    isScalar: variant.arrayType === ua.VariantArrayType.Scalar,
-    statusCode: dataValue.statusCode.value,
-    statusName: dataValue.statusCode.name,
-    sourceTs: dataValue.sourceTimestamp?.getTime(),
-    serverTs: dataValue.serverTimestamp?.getTime(),
+    value: variant?.value ?? null,
+    dataType: BUILTIN_TYPE_NAMES[dataType] ?? String(dataType),
+    isScalar: variant?.isScalar ?? true,
+    statusCode: dataValue.statusCode,
+    statusName: statusName(dataValue.statusCode),
+    sourceTs: dataValue.sourceTimestamp,
+    serverTs: dataValue.serverTimestamp,
   };
 }
 
-/** Disconnects without ever throwing, within DISCONNECT_TIMEOUT_MS. */
-async function disconnect(client: OPCUAClient): Promise<void> {
-  await withTimeout(client.disconnect(), DISCONNECT_TIMEOUT_MS, 'disconnect').catch(() => undefined);
+/** Closes without ever throwing, within DISCONNECT_TIMEOUT_MS. */
+async function disconnect(client: UaClient): Promise<void> {
+  await withTimeout(client.close(), DISCONNECT_TIMEOUT_MS, 'disconnect').catch(() => undefined);
 }
 
 /** `promise`, or a rejection with code IOC_ERR_OPCUA_TIMEOUT after `ms` (a late rejection of `promise` is ignored). */

@@ -3,11 +3,11 @@ import type { DriverLogger } from '../../driver.js';
 
 /**
  * node-opcua prints its warnings and errors straight to the console (a notice about RSA PKCS#1 v1.5 on Node 20 at
- * every load, "Creating default certificate ... please wait", one line per failed connection attempt): noise on a
- * technician's terminal and in `ioc up`, beside our own structured lines about the same events. Its loggers are
- * process-wide (node-opcua-debug), so they are routed once, to the first logger given: the application's when it
- * calls this before any OPC-UA starts (`ioc up`), else the first OPC-UA input's. Warnings go to debug (what they say
- * is in our own logs: connection failures, certificates), errors to warn.
+ * every load, one line per refused connection): noise on a technician's terminal and in `ioc up`. The agent's OPC-UA
+ * input no longer uses node-opcua (see ua/); the simulated stations of `ioc up` and `ioc sim run` still run node-opcua
+ * servers in-process, so these commands route its loggers into their own log. The loggers are process-wide
+ * (node-opcua-debug), so they are routed once, to the first logger given. Warnings go to debug, errors to warn.
+ * node-opcua-debug is imported on the first call only: a process that never calls this never loads it.
  */
 let target: DriverLogger | undefined;
 let installing: Promise<void> | undefined;
