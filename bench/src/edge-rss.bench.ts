@@ -20,7 +20,7 @@ import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { startBroker, type CredentialVerifier } from '@ioc/broker';
 import { agentInputs, edgeConfigFor } from '@ioc/cli';
-import { parseScenario, runScenario, type RunningScenario } from '@ioc/simulators';
+import { OpcuaStationServer, parseScenario, runScenario, type RunningScenario } from '@ioc/simulators';
 import type { Bench, BenchTable } from './table.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -121,6 +121,7 @@ async function run(): Promise<BenchTable[]> {
   const broker = await startBroker({ port: 0, credentials: verifier, log: pino({ level: 'silent' }) });
   const devices = await startDevices(path.join(dir, 'run'));
   const seen = new Map<string, number>();
+  const stations: OpcuaStationServer[] = [];
   const sub = await mqtt.connectAsync(broker.url, { clientId: 'svc-count', username: 'svc-count', password: 'x', reconnectPeriod: 0 });
   sub.on('message', (_topic, payload) => {
     const batch = JSON.parse(payload.toString()) as { readings?: { sensor: string }[] };
@@ -136,15 +137,24 @@ async function run(): Promise<BenchTable[]> {
     for (const input of inputs) if (input.driver === 'modbus-rtu') input.intervalMs = 1000;
     for (const input of inputs) if (input.driver === 'camera') input.intervalMs = 5000;
     let n = 0;
-    const config = (drivers: string[]): string => {
+    const config = (drivers: string[], secure = false): string => {
       const file = path.join(dir, `agent-${n}.json`);
-      const chosen = inputs.filter((i) => drivers.includes(String(i.driver)));
+      const chosen = (secure ? securedInputs : inputs).filter((i) => drivers.includes(String(i.driver)));
       const id = `${GATEWAY}-${n++}`;
       writeFileSync(file, JSON.stringify({ ...base, gateway: { site: SITE, id }, mqtt: { ...(base.mqtt as object), username: id }, dataDir: mkdtempSync(path.join(dir, 'data-')), http: { port: 0 }, uplink: { maxBatchReadings: 500, lingerMs: 500 }, inputs: chosen }));
       return file;
     };
     const serial = ['pms5003', 'sds011', 'modbus-rtu', 'camera'];
     const all = [...serial, 'opcua'];
+    // The same station behind SignAndEncrypt and a user name: the OPC-UA input's cryptography is measured too.
+    const secured = new OpcuaStationServer({ pkiDir: path.join(dir, 'secure-station.pki'), stationName: 'st-01', security: 'SignAndEncrypt', users: { ioc: 'bench-secret' } });
+    await secured.start();
+    stations.push(secured);
+    const opcua = inputs.find((i) => i.driver === 'opcua')!;
+    const securedInputs = [
+      ...inputs.filter((i) => i !== opcua),
+      { ...opcua, endpoint: secured.endpointUrl, securityMode: 'SignAndEncrypt', securityPolicy: 'Aes256_Sha256_RsaPss', username: 'ioc', password: 'bench-secret', pkiDir: path.join(dir, 'pki', 'st-01-secure') },
+    ];
     const flags = launcherFlags();
     const idle = ['-e', 'setInterval(() => {}, 1000)'];
     const rows: [string, Sample][] = [
@@ -154,6 +164,7 @@ async function run(): Promise<BenchTable[]> {
       ['ioc-edge run — pms5003', await measure(IOC_EDGE, ['run', '--config', config(['pms5003'])], seen)],
       ['ioc-edge run — a serial gateway: pms5003, sds011, modbus-rtu, camera', await measure(IOC_EDGE, ['run', '--config', config(serial)], seen)],
       ['ioc-edge run — all five', await measure(IOC_EDGE, ['run', '--config', config(all)], seen)],
+      ['ioc-edge run — all five, OPC-UA over SignAndEncrypt (Aes256_Sha256_RsaPss) with a user name', await measure(IOC_EDGE, ['run', '--config', config(all, true)], seen)],
     ];
     const sensors = ['pm-01', 'pm-02', 'gas-01', 'st-01', 'cam-01'];
     // A row measured with a driver that delivered nothing would flatter the agent: refuse to print it.
@@ -176,6 +187,7 @@ async function run(): Promise<BenchTable[]> {
     ];
   } finally {
     await sub.endAsync(true);
+    for (const station of stations) await station.stop();
     await devices.stop();
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
