@@ -53,7 +53,7 @@ import { SECURITY_POLICIES, asymmetricSign, asymmetricVerify, policyOfUri, rsaEn
 import { statusName } from './status-codes.js';
 import { CLIENT_LIMITS } from './transport.js';
 import type { DataValue } from './variant.js';
-import { leafCertificate } from './x509.js';
+import { chainCertificates, leafCertificate } from './x509.js';
 
 export interface UaClientOptions {
   /** `opc.tcp://host:port[/path]`. */
@@ -147,11 +147,12 @@ export class UaClient {
     const own = secure ? await ownCertificate(pkiDir) : undefined;
     await this.openChannel(SECURITY_POLICIES.None);
     const endpoint = chooseEndpoint(await this.getEndpoints(), securityMode, policy);
-    let serverCertificate = endpoint.serverCertificate ? leafCertificate(endpoint.serverCertificate) : undefined;
+    const sentChain = endpoint.serverCertificate ? chainCertificates(endpoint.serverCertificate) : [];
+    let serverCertificate = sentChain[0];
     if (secure) {
       if (!serverCertificate) throw uaError('IOC_ERR_OPCUA_ENDPOINT', `the ${securityMode}/${policy.name} endpoint has no server certificate`);
       this.channel?.close();
-      await checkServerCertificate(pkiDir, serverCertificate, this.options.trustUnknownServerCertificate);
+      await checkServerCertificate(pkiDir, serverCertificate, this.options.trustUnknownServerCertificate, sentChain.slice(1));
       this.ensureOpen();
       await this.openChannel(policy, own, serverCertificate);
     }

@@ -1,13 +1,15 @@
 // The gateway's certificate and the trust decisions, on a temporary folder: the certificate as node-opcua and
 // OpenSSL-backed node:crypto read it, the key kept private, and the rejected/ and trusted/ rules the README gives.
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Ua from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applicationUriFor, checkServerCertificate, ownCertificate } from './pki.js';
-import { certificatesOf, createSelfSignedCertificate, leafCertificate, toPem } from './x509.js';
+import { certificatesOf, chainCertificates, createSelfSignedCertificate, leafCertificate, toPem } from './x509.js';
 
 let dir: string;
 let cryptoUtils: typeof Ua.crypto_utils;
@@ -175,5 +177,94 @@ describe("the server's certificate", () => {
     expect(leafCertificate(Buffer.concat([leaf, issuer]))).toEqual(leaf);
     expect(() => leafCertificate(leaf.subarray(0, 100))).toThrow(expect.objectContaining({ code: 'IOC_ERR_OPCUA_CERTIFICATE_INVALID' }));
     expect(() => leafCertificate(Buffer.from([0x30, 0x89, 1]))).toThrow(/malformed DER length/);
+  });
+
+  it('splits a chain into its certificates, and refuses trailing garbage or an endless chain', () => {
+    const leaf = serverCertificate();
+    const issuer = serverCertificate();
+    expect(chainCertificates(Buffer.concat([leaf, issuer]))).toEqual([leaf, issuer]);
+    expect(chainCertificates(leaf)).toEqual([leaf]);
+    expect(() => chainCertificates(Buffer.concat([leaf, Buffer.from([0x30, 0x05, 1])]))).toThrow(/truncated/);
+    expect(() => chainCertificates(Buffer.concat([leaf, Buffer.from('garbage')]))).toThrow(expect.objectContaining({ code: 'IOC_ERR_OPCUA_CERTIFICATE_INVALID' }));
+    expect(() => chainCertificates(Buffer.concat(Array.from({ length: 9 }, () => leaf)))).toThrow(/more than 8/);
+  });
+});
+
+describe("the server's certificate, trusted through a CA", () => {
+  let ca: string;
+  /** Runs openssl in the CA folder, with its default config (node-opcua, loaded by this file, sets OPENSSL_CONF). */
+  const openssl = (...args: string[]): void => {
+    const { OPENSSL_CONF: _ignored, ...env } = process.env;
+    execFileSync('openssl', args, { cwd: ca, stdio: ['ignore', 'ignore', 'pipe'], env });
+  };
+  const der = async (file: string): Promise<Buffer> => certificatesOf(await readFile(join(ca, file)))[0]!;
+  /** A certificate for `name` signed by `issuer` (a CA when `isCa`), valid `days` from now (negative: already expired). */
+  const signed = (name: string, issuer: string, options: { isCa?: boolean; days?: number } = {}): void => {
+    writeFileSync(join(ca, `${name}.cnf`), options.isCa ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n' : 'basicConstraints=CA:FALSE\nsubjectAltName=URI:urn:logger:server,DNS:logger.local\n');
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.pem`, '-CAkey', `${issuer}.key`, '-CAcreateserial', '-out', `${name}.pem`, '-days', String(options.days ?? 30), '-extfile', `${name}.cnf`);
+  };
+
+  beforeAll(async () => {
+    ca = join(dir, 'ca');
+    await mkdir(ca, { recursive: true });
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'root.key', '-out', 'root.pem', '-days', '30', '-subj', '/CN=Province Root CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=keyCertSign,cRLSign');
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.pem', '-days', '30', '-subj', '/CN=Someone Else CA');
+    signed('intermediate', 'root', { isCa: true });
+    signed('logger', 'intermediate');
+    signed('direct', 'root');
+    signed('not-a-ca', 'root');
+    signed('forged', 'not-a-ca');
+    signed('other-logger', 'other');
+  }, 60_000);
+
+  /** A pkiDir whose trusted/certs/ and issuers/certs/ hold these files of the CA folder. */
+  const pkiWith = async (name: string, trusted: string[], issuers: string[] = []): Promise<string> => {
+    const pkiDir = join(dir, name);
+    for (const [folder, files] of [['trusted', trusted], ['issuers', issuers]] as const) {
+      await mkdir(join(pkiDir, folder, 'certs'), { recursive: true });
+      for (const file of files) await writeFile(join(pkiDir, folder, 'certs', file), await readFile(join(ca, file)));
+    }
+    return pkiDir;
+  };
+
+  it('accepts a certificate signed by a CA in trusted/certs/, without filing it', async () => {
+    const pkiDir = await pkiWith('ca-direct', ['root.pem']);
+    await checkServerCertificate(pkiDir, await der('direct.pem'), false);
+    await expect(readdir(join(pkiDir, 'rejected'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('follows an intermediate CA from issuers/certs/ or sent by the server, up to the trusted root', async () => {
+    await checkServerCertificate(await pkiWith('ca-issuers', ['root.pem'], ['intermediate.pem']), await der('logger.pem'), false);
+    await checkServerCertificate(await pkiWith('ca-sent', ['root.pem']), await der('logger.pem'), false, [await der('intermediate.pem')]);
+  });
+
+  it('refuses and files a certificate whose chain does not reach a trusted CA', async () => {
+    const cases: [string, string, string[], string[]][] = [
+      ['no intermediate', 'logger.pem', ['root.pem'], []],
+      ['intermediate only in issuers/', 'logger.pem', [], ['intermediate.pem', 'root.pem']],
+      ['another CA', 'other-logger.pem', ['root.pem'], []],
+      ['issuer is not a CA', 'forged.pem', ['root.pem'], ['not-a-ca.pem']],
+    ];
+    for (const [what, leaf, trusted, issuers] of cases) {
+      const pkiDir = await pkiWith(`ca-refused-${what.replace(/\W+/g, '-')}`, trusted, issuers);
+      const err = await refusal(checkServerCertificate(pkiDir, await der(leaf), false));
+      expect(err.code, what).toBe('IOC_ERR_OPCUA_CERTIFICATE_UNTRUSTED');
+      expect(await readdir(join(pkiDir, 'rejected')), what).toHaveLength(1);
+    }
+  });
+
+  it('does not trust through an expired CA', async () => {
+    signed('expired-intermediate', 'root', { isCa: true, days: -1 });
+    signed('late-logger', 'expired-intermediate');
+    const pkiDir = await pkiWith('ca-expired', ['root.pem'], ['expired-intermediate.pem']);
+    expect((await refusal(checkServerCertificate(pkiDir, await der('late-logger.pem'), false))).code).toBe('IOC_ERR_OPCUA_CERTIFICATE_UNTRUSTED');
+  });
+
+  it('still refuses a CA-signed certificate that the technician put in rejected/', async () => {
+    const pkiDir = await pkiWith('ca-but-rejected', ['root.pem']);
+    await mkdir(join(pkiDir, 'rejected'), { recursive: true });
+    await writeFile(join(pkiDir, 'rejected', 'direct.pem'), await readFile(join(ca, 'direct.pem')));
+    expect((await refusal(checkServerCertificate(pkiDir, await der('direct.pem'), false))).code).toBe('IOC_ERR_OPCUA_CERTIFICATE_UNTRUSTED');
   });
 });

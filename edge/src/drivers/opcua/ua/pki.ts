@@ -2,7 +2,8 @@
 // the README's instructions stay true):
 //   own/certs/client_certificate.pem   the gateway's certificate (created at the first secure connection)
 //   own/private/private_key.pem        its RSA-2048 key (mode 600, folder 700)
-//   trusted/certs/                     server certificates the technician trusts (PEM or DER, any file name)
+//   trusted/certs/                     server certificates the technician trusts, or CAs that signed them (PEM or DER)
+//   issuers/certs/                     intermediate CAs, trusted only through a CA in trusted/certs/
 //   rejected/                          server certificates seen but not trusted: `<CN>[<sha1>].pem`
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -25,12 +26,16 @@ const APPLICATION_NAME = 'ioc-edge';
 const VALIDITY_MS = 10 * 365 * 86_400_000;
 const BACKDATE_MS = 86_400_000;
 
-const paths = (pkiDir: string): { cert: string; key: string; trusted: string; rejected: string } => ({
+const paths = (pkiDir: string): { cert: string; key: string; trusted: string; issuers: string; rejected: string } => ({
   cert: join(pkiDir, 'own', 'certs', 'client_certificate.pem'),
   key: join(pkiDir, 'own', 'private', 'private_key.pem'),
   trusted: join(pkiDir, 'trusted', 'certs'),
+  issuers: join(pkiDir, 'issuers', 'certs'),
   rejected: join(pkiDir, 'rejected'),
 });
+
+/** Most CAs between a server certificate and the CA trusted in trusted/certs/. */
+const MAX_CHAIN_DEPTH = 4;
 
 /** `urn:<hostname>:ioc-edge`, the hostname hashed when the URN would exceed 64 characters (as node-opcua did). */
 export function applicationUriFor(host: string): string {
@@ -113,12 +118,13 @@ function checkedApplicationUri(der: Buffer, privateKey: KeyObject, file: string)
 
 /**
  * Whether the gateway may talk to the server with this certificate (leaf, DER), by the technician's decision in pkiDir:
- * a copy in rejected/ refuses it (even if also in trusted/), a copy in trusted/certs/ accepts it, an unknown one is
- * filed in rejected/ and refused, or with `trustUnknown` filed in trusted/certs/ and accepted. A trusted certificate
- * must still be valid now and hold an RSA key of 2048–4096 bits. Throws IOC_ERR_OPCUA_CERTIFICATE_UNTRUSTED or
- * IOC_ERR_OPCUA_CERTIFICATE_INVALID, naming the file.
+ * a copy in rejected/ refuses it (even if also in trusted/); a copy in trusted/certs/ accepts it, and so does a chain
+ * of valid CA signatures up to a CA in trusted/certs/ (through CAs in issuers/certs/ or sent by the server after its
+ * certificate). An unknown one is filed in rejected/ and refused, or with `trustUnknown` filed in trusted/certs/ and
+ * accepted. A trusted certificate must still be valid now and hold an RSA key of 2048–4096 bits. Revocation lists are
+ * not read. Throws IOC_ERR_OPCUA_CERTIFICATE_UNTRUSTED or IOC_ERR_OPCUA_CERTIFICATE_INVALID, naming the file.
  */
-export async function checkServerCertificate(pkiDir: string, der: Buffer, trustUnknown: boolean): Promise<void> {
+export async function checkServerCertificate(pkiDir: string, der: Buffer, trustUnknown: boolean, sentIssuers: readonly Buffer[] = []): Promise<void> {
   const p = paths(resolve(pkiDir));
   const cert = parseServerCertificate(der);
   const thumbprint = createHash('sha1').update(der).digest('hex');
@@ -127,7 +133,7 @@ export async function checkServerCertificate(pkiDir: string, der: Buffer, trustU
   if (rejected) {
     throw uaError('IOC_ERR_OPCUA_CERTIFICATE_UNTRUSTED', `${label} is in ${rejected}: move it to ${p.trusted}/ to trust it`);
   }
-  if (!trusted) {
+  if (!trusted && !(await trustedCa(p, cert, sentIssuers))) {
     const file = `${fileSafe(commonName(cert))}[${thumbprint}].pem`;
     const folder = trustUnknown ? p.trusted : p.rejected;
     await mkdir(folder, { recursive: true });
@@ -137,6 +143,52 @@ export async function checkServerCertificate(pkiDir: string, der: Buffer, trustU
     }
   }
   checkValidity(cert, label);
+}
+
+interface CaCandidate {
+  readonly cert: X509Certificate;
+  readonly trusted: boolean;
+}
+
+/**
+ * Whether a CA in trusted/certs/ vouches for `cert`: each link is a CA certificate (basicConstraints CA), valid now,
+ * that issued the one below it and whose key verifies its signature.
+ */
+async function trustedCa(p: ReturnType<typeof paths>, cert: X509Certificate, sentIssuers: readonly Buffer[]): Promise<boolean> {
+  const [trusted, issuers] = await Promise.all([certificatesIn(p.trusted), certificatesIn(p.issuers)]);
+  const candidates: CaCandidate[] = [
+    ...trusted.map((c) => ({ cert: c, trusted: true })),
+    ...[...issuers, ...sentIssuers.flatMap((der) => parsed(der))].map((c) => ({ cert: c, trusted: false })),
+  ].filter(({ cert: ca }) => ca.ca && isValidNow(ca));
+  let current = cert;
+  for (let depth = 0; depth < MAX_CHAIN_DEPTH; depth += 1) {
+    const issuer = candidates.find(({ cert: ca }) => current.checkIssued(ca) && current.verify(ca.publicKey));
+    if (!issuer) return false;
+    if (issuer.trusted) return true;
+    if (issuer.cert.checkIssued(issuer.cert)) return false; // a root nobody trusted
+    current = issuer.cert;
+  }
+  return false;
+}
+
+/** The certificates of every file in a folder (none when it does not exist); unreadable files are skipped. */
+async function certificatesIn(folder: string): Promise<X509Certificate[]> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const files = await Promise.all(names.filter((n) => /\.(pem|der|crt|cer)$/i.test(n)).map((n) => readFile(join(folder, n)).catch(() => Buffer.alloc(0))));
+  return files.flatMap((content) => certificatesOf(content).flatMap((der) => parsed(der)));
+}
+
+function parsed(der: Buffer): X509Certificate[] {
+  try {
+    return [new X509Certificate(der)];
+  } catch {
+    return [];
+  }
+}
+
+function isValidNow(cert: X509Certificate): boolean {
+  const now = Date.now();
+  return Date.parse(cert.validFrom) <= now && now < Date.parse(cert.validTo);
 }
 
 function parseServerCertificate(der: Buffer): X509Certificate {

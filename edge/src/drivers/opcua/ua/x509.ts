@@ -157,6 +157,16 @@ export function leafCertificate(der: Buffer): Buffer {
   return der.subarray(0, offset + length);
 }
 
+/** Every certificate of a DER chain, the leaf first (at most 8: a longer chain is refused, not truncated). */
+export function chainCertificates(der: Buffer): Buffer[] {
+  const chain: Buffer[] = [];
+  for (let rest = der; rest.length > 0; rest = rest.subarray(chain[chain.length - 1]!.length)) {
+    if (chain.length === 8) throw uaError('IOC_ERR_OPCUA_CERTIFICATE_INVALID', 'the server sent a chain of more than 8 certificates');
+    chain.push(leafCertificate(rest));
+  }
+  return chain;
+}
+
 export function toPem(der: Buffer): string {
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
