@@ -47,7 +47,7 @@ import {
   type UserTokenPolicy,
 } from './messages.js';
 import { NULL_NODE_ID, ns0Numeric, numericNodeId, parseNodeId, writeNodeId, type NodeId, type ParsedNodeId } from './nodeid.js';
-import { applicationUriFor, checkServerCertificate, ownCertificate, type OwnCertificate } from './pki.js';
+import { APPLICATION_NAME, applicationUriFor, checkServerCertificate, ownCertificate, type OwnCertificate } from './pki.js';
 import { SecureChannel } from './secure-channel.js';
 import { SECURITY_POLICIES, asymmetricSign, asymmetricVerify, policyOfUri, rsaEncrypt, type SecurityPolicy, type SecurityPolicyName } from './security.js';
 import { statusName } from './status-codes.js';
@@ -113,7 +113,6 @@ interface Publishing {
   max: number;
 }
 
-const APPLICATION_NAME = 'ioc-edge';
 const NAMESPACE_ARRAY = 2255;
 const BAD_NODE_ID_INVALID = 0x8033_0000;
 const BAD_NODE_ID_UNKNOWN = 0x8034_0000;

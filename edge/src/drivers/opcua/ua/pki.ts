@@ -21,7 +21,8 @@ export interface OwnCertificate {
   readonly applicationUri: string;
 }
 
-const APPLICATION_NAME = 'ioc-edge';
+/** The gateway's OPC-UA application name: in its certificate, its application URI and its sessions. */
+export const APPLICATION_NAME = 'ioc-edge';
 /** Validity of a created certificate: 10 years, as node-opcua made them; it starts a day back for clock skew. */
 const VALIDITY_MS = 10 * 365 * 86_400_000;
 const BACKDATE_MS = 86_400_000;
@@ -128,12 +129,13 @@ export async function checkServerCertificate(pkiDir: string, der: Buffer, trustU
   const p = paths(resolve(pkiDir));
   const cert = parseServerCertificate(der);
   const thumbprint = createHash('sha1').update(der).digest('hex');
-  const [rejected, trusted] = await Promise.all([findCertificate(p.rejected, thumbprint), findCertificate(p.trusted, thumbprint)]);
+  const [rejected, trusted] = await Promise.all([certificateFiles(p.rejected), certificateFiles(p.trusted)]);
   const label = `server certificate ${commonName(cert)} (SHA-1 ${cert.fingerprint})`;
-  if (rejected) {
-    throw uaError('IOC_ERR_OPCUA_CERTIFICATE_UNTRUSTED', `${label} is in ${rejected}: move it to ${p.trusted}/ to trust it`);
+  const rejectedFile = fileOf(rejected, thumbprint);
+  if (rejectedFile) {
+    throw uaError('IOC_ERR_OPCUA_CERTIFICATE_UNTRUSTED', `${label} is in ${rejectedFile}: move it to ${p.trusted}/ to trust it`);
   }
-  if (!trusted && !(await trustedCa(p, cert, sentIssuers))) {
+  if (!fileOf(trusted, thumbprint) && !trustedCa(cert, trusted, [...(await certificateFiles(p.issuers)).map((f) => f.der), ...sentIssuers])) {
     const file = `${fileSafe(commonName(cert))}[${thumbprint}].pem`;
     const folder = trustUnknown ? p.trusted : p.rejected;
     await mkdir(folder, { recursive: true });
@@ -145,6 +147,27 @@ export async function checkServerCertificate(pkiDir: string, der: Buffer, trustU
   checkValidity(cert, label);
 }
 
+/** One certificate found in a PKI folder: the file holding it, its DER and its SHA-1 thumbprint (hex). */
+interface CertificateFile {
+  readonly file: string;
+  readonly der: Buffer;
+  readonly thumbprint: string;
+}
+
+/** Every certificate of the PEM or DER files of a folder (none when it does not exist); unreadable files are skipped. */
+async function certificateFiles(folder: string): Promise<CertificateFile[]> {
+  const names = (await readdir(folder).catch(() => [] as string[])).filter((n) => /\.(pem|der|crt|cer)$/i.test(n));
+  const contents = await Promise.all(names.map((n) => readFile(join(folder, n)).catch(() => Buffer.alloc(0))));
+  return contents.flatMap((content, i) =>
+    certificatesOf(content).map((der) => ({ file: join(folder, names[i]!), der, thumbprint: createHash('sha1').update(der).digest('hex') })),
+  );
+}
+
+/** The file holding the certificate of this thumbprint, if any. */
+function fileOf(files: readonly CertificateFile[], thumbprint: string): string | undefined {
+  return files.find((f) => f.thumbprint === thumbprint)?.file;
+}
+
 interface CaCandidate {
   readonly cert: X509Certificate;
   readonly trusted: boolean;
@@ -152,13 +175,13 @@ interface CaCandidate {
 
 /**
  * Whether a CA in trusted/certs/ vouches for `cert`: each link is a CA certificate (basicConstraints CA), valid now,
- * that issued the one below it and whose key verifies its signature.
+ * that issued the one below it and whose key verifies its signature. `issuers`: the CAs of issuers/certs/ and those
+ * the server sent, usable as links but not trusted themselves.
  */
-async function trustedCa(p: ReturnType<typeof paths>, cert: X509Certificate, sentIssuers: readonly Buffer[]): Promise<boolean> {
-  const [trusted, issuers] = await Promise.all([certificatesIn(p.trusted), certificatesIn(p.issuers)]);
+function trustedCa(cert: X509Certificate, trusted: readonly CertificateFile[], issuers: readonly Buffer[]): boolean {
   const candidates: CaCandidate[] = [
-    ...trusted.map((c) => ({ cert: c, trusted: true })),
-    ...[...issuers, ...sentIssuers.flatMap((der) => parsed(der))].map((c) => ({ cert: c, trusted: false })),
+    ...trusted.flatMap((f) => parsed(f.der)).map((c) => ({ cert: c, trusted: true })),
+    ...issuers.flatMap((der) => parsed(der)).map((c) => ({ cert: c, trusted: false })),
   ].filter(({ cert: ca }) => ca.ca && isValidNow(ca));
   let current = cert;
   for (let depth = 0; depth < MAX_CHAIN_DEPTH; depth += 1) {
@@ -169,13 +192,6 @@ async function trustedCa(p: ReturnType<typeof paths>, cert: X509Certificate, sen
     current = issuer.cert;
   }
   return false;
-}
-
-/** The certificates of every file in a folder (none when it does not exist); unreadable files are skipped. */
-async function certificatesIn(folder: string): Promise<X509Certificate[]> {
-  const names = await readdir(folder).catch(() => [] as string[]);
-  const files = await Promise.all(names.filter((n) => /\.(pem|der|crt|cer)$/i.test(n)).map((n) => readFile(join(folder, n)).catch(() => Buffer.alloc(0))));
-  return files.flatMap((content) => certificatesOf(content).flatMap((der) => parsed(der)));
 }
 
 function parsed(der: Buffer): X509Certificate[] {
@@ -219,20 +235,4 @@ function fileSafe(name: string): string {
 
 function commonName(cert: X509Certificate): string {
   return /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1] ?? 'without CN';
-}
-
-/** The path of a file in `folder` holding the certificate of this SHA-1 thumbprint (hex), if any. */
-async function findCertificate(folder: string, thumbprint: string): Promise<string | undefined> {
-  let names: string[];
-  try {
-    names = await readdir(folder);
-  } catch {
-    return undefined;
-  }
-  for (const name of names.filter((n) => /\.(pem|der|crt|cer)$/i.test(n))) {
-    const file = join(folder, name);
-    const content = await readFile(file).catch(() => Buffer.alloc(0));
-    if (certificatesOf(content).some((der) => createHash('sha1').update(der).digest('hex') === thumbprint)) return file;
-  }
-  return undefined;
 }
